@@ -1,0 +1,175 @@
+"""The ``infoplane`` command line: thin, it parses, calls the API and prints.
+
+User errors (bad flags, malformed files, impossible settings) print one line and
+exit with code 2. Ctrl-C during a run keeps what was trained and exits with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from infoplane.errors import InfoplaneError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line in one line, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _number_list(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers like 10,7,5,4,3, got {text!r}"
+        ) from None
+
+
+def _estimator_option(text: str) -> tuple[str, str, Any]:
+    import tomllib
+
+    name_key, sep, raw = text.partition("=")
+    name, dot, key = name_key.partition(".")
+    if not (sep and dot and name and key):
+        raise argparse.ArgumentTypeError(f"expected NAME.KEY=VALUE like kde.sigma2=0.05, got {text!r}")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return name, key, value
+
+
+def _add_run_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("experiment (defaults: the paper's preset)")
+    g.add_argument("--config", type=Path, help="TOML file with the same keys as these flags "
+                   "(snake_case); flags given here override it")
+    g.add_argument("--dataset", help="'tishby12' (default) or a .mat (F, y) / .npz (X, y) file")
+    g.add_argument("--soft-labels", type=float, metavar="GAMMA",
+                   help="tishby12 only: train on labels drawn from p(y=1|x) = "
+                   "sigmoid(GAMMA (f(x) - theta))")
+    g.add_argument("--widths", type=_number_list, help="hidden layer widths (default 10,7,5,4,3)")
+    g.add_argument("--activation", help="tanh (default), relu, sigmoid, softsign, softplus, "
+                   "elu, silu or linear")
+    g.add_argument("--optimizer", help="adam (default) or sgd")
+    g.add_argument("--lr", type=float, help="learning rate (default 4e-4)")
+    g.add_argument("--momentum", type=float, help="SGD momentum (default 0)")
+    g.add_argument("--weight-decay", type=float, help="L2 weight decay (default 0)")
+    g.add_argument("--batch-size", type=int, help="minibatch size; >= train size means full "
+                   "batch (default 512)")
+    g.add_argument("--epochs", type=int, help="training epochs (default 10000)")
+    g.add_argument("--seeds", type=int, help="networks trained at once (default 50)")
+    g.add_argument("--seed", type=int, help="first seed; seeds are seed..seed+seeds-1 "
+                   "(default 0)")
+    g.add_argument("--train-fraction", type=float, help="fraction of samples for training, "
+                   "in (0, 1] (default 0.85)")
+    g.add_argument("--bins", type=int, help="bins per unit for the binning estimator "
+                   "(default 30)")
+    g.add_argument("--log-epochs", type=int, help="about how many log-spaced epochs to measure "
+                   "the information at (default 250)")
+    g.add_argument("--estimator", action="append", dest="estimators", metavar="NAME",
+                   help="MI estimator, repeatable (default binning)")
+    g.add_argument("--estimator-option", action="append", type=_estimator_option,
+                   metavar="NAME.KEY=VALUE", help="an estimator option, repeatable, "
+                   "e.g. kde.sigma2=0.05")
+    g.add_argument("--ib", action="store_true", default=None,
+                   help="also place the layers against the Information Bottleneck bound")
+    g.add_argument("--device", help="cpu (default) or cuda")
+    p.add_argument("--out", type=Path, help="run directory (default runs/DATASET-TIME)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from infoplane import __version__
+
+    parser = _Parser(prog="infoplane", description="The information plane of deep networks "
+                     "(Shwartz-Ziv & Tishby 2017): train, estimate, plot.")
+    parser.add_argument("--version", action="version", version=f"infoplane {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="train networks and measure their information plane")
+    _add_run_flags(run)
+    plot = sub.add_parser("plot", help="redraw a run's figures from its files")
+    plot.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    return parser
+
+
+def resolve_config(args: argparse.Namespace) -> tuple[Any, Path, bool]:
+    """The run's config (file, then flags), output directory and quietness."""
+    from infoplane.config import RunConfig, read_toml
+
+    values: dict[str, Any] = {}
+    out, quiet = args.out, bool(args.quiet)
+    if args.config is not None:
+        values = read_toml(args.config)
+        file_out = values.pop("out", None)
+        quiet = bool(values.pop("quiet", quiet)) or bool(args.quiet)
+        if out is None and file_out is not None:
+            out = Path(file_out)
+    skip = {"command", "config", "out", "quiet", "estimator_option"}
+    for key, value in vars(args).items():
+        if key not in skip and value is not None:
+            values[key] = value
+    options = {name: dict(opts) for name, opts in values.get("estimator_options", {}).items()}
+    for name, key, value in args.estimator_option or []:
+        options.setdefault(name, {})[key] = value
+    if options:
+        values["estimator_options"] = options
+    config = RunConfig.from_mapping(values, source=str(args.config or "command line"))
+    if out is None:
+        stem = Path(config.dataset).stem
+        out = Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return config, out, quiet
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from infoplane.run import run, summary
+
+    config, out, quiet = resolve_config(args)
+    result = run(config, out, quiet=quiet)
+    if result.interrupted:
+        print(f"interrupted: wrote the {result.epochs_trained} epochs trained to {out}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if not quiet:
+        print(summary(result))
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from infoplane import store
+    from infoplane.plots import write_run_figures
+
+    tables = [store.read_table(args.run_dir, name)
+              for name in ("information", "training", "gradients")]
+    for path in write_run_figures(args.run_dir, *tables):
+        print(path)
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "plot": cmd_plot}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default sys.argv[1:]); returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InfoplaneError as exc:
+        print(f"infoplane: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("infoplane: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""The binning estimator of Shwartz-Ziv & Tishby (2017).
+
+Each unit is put in one of ``bins`` equal bins over ``value_range``; the layer's
+state T is the tuple of its units' bin indices. Over n distinct, equally likely
+inputs the binned network is a deterministic function of X, so
+
+    I(X;T) = H(T),    I(T;Y) = H(T) + H(Y) - H(T,Y),    in bits.
+
+It measures the information of the *binned* (quantised) network, not of the
+continuous one (whose I(X;T) is constant or infinite; Goldfeld et al., 2019), so
+the numbers depend on the bin width (Saxe et al., 2018).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from infoplane.errors import check
+from infoplane.estimators._base import Estimator, InformationEstimate, register
+
+_MAX_CODE = 2**62
+"""Packed pattern codes stay below this so that code * n_labels fits in int64."""
+
+
+def bin_indices(
+    T: np.ndarray,
+    *,
+    bins: int = 30,
+    value_range: tuple[float, float] | None = (-1.0, 1.0),
+    bin_size: float | None = None,
+) -> tuple[np.ndarray, int]:
+    """Map activations to bin indices; values outside the range go to the end bins.
+
+    Parameters
+    ----------
+    T : array, any shape
+        Activations.
+    bins : int, default 30
+        Number of equal bins over ``value_range`` (ignored when ``bin_size`` is set).
+    value_range : (low, high) or None, default (-1, 1)
+        The binned interval; ``None`` uses the min and max of ``T``.
+    bin_size : float, optional
+        A fixed bin width instead of a bin count (Saxe et al.'s code); the number of
+        bins is then ceil((high - low) / bin_size).
+
+    Returns
+    -------
+    indices : int64 array, same shape as ``T``
+    n_bins : int
+    """
+    low, high = _resolve_range(T, value_range)
+    if bin_size is not None:
+        check(bin_size > 0, f"bin_size must be > 0, got {bin_size}")
+        n_bins = max(1, int(np.ceil((high - low) / bin_size)))
+        width = bin_size
+    else:
+        check(int(bins) >= 1, f"bins must be >= 1, got {bins}")
+        n_bins = int(bins)
+        width = (high - low) / n_bins
+    if width <= 0:  # a constant layer: every value in one bin
+        return np.zeros(T.shape, dtype=np.int64), n_bins
+    idx = np.floor((T - low) / width)
+    return np.clip(idx, 0, n_bins - 1).astype(np.int64), n_bins
+
+
+def _resolve_range(T: np.ndarray, value_range: tuple[float, float] | None) -> tuple[float, float]:
+    if value_range is None:
+        return float(np.min(T)), float(np.max(T))
+    low, high = (float(v) for v in value_range)
+    check(
+        np.isfinite(low) and np.isfinite(high) and high > low,
+        f"value_range must be finite with high > low, got {value_range}",
+    )
+    return low, high
+
+
+def pattern_codes(indices: np.ndarray, n_bins: int) -> np.ndarray:
+    """One int64 code per row pattern of bin indices, for a stack (..., n, units).
+
+    Codes identify patterns within each (..., :) row set: equal rows get equal codes.
+    Units are packed in base ``n_bins``; codes are re-ranked densely whenever the
+    next unit would overflow, so any width works.
+    """
+    codes = np.zeros(indices.shape[:-1], dtype=np.int64)
+    bound = 1  # an upper bound on the codes so far
+    for unit in range(indices.shape[-1]):
+        if bound * n_bins >= _MAX_CODE:
+            codes = _dense_ranks(codes)
+            bound = codes.shape[-1]
+        codes = codes * n_bins + indices[..., unit]
+        bound *= n_bins
+    return codes
+
+
+def _dense_ranks(codes: np.ndarray) -> np.ndarray:
+    """Replace codes by their dense rank (0, 1, ...) within each row of the last axis."""
+    order = np.argsort(codes, axis=-1, kind="stable")
+    ordered = np.take_along_axis(codes, order, axis=-1)
+    new = np.diff(ordered, axis=-1, prepend=ordered[..., :1]) != 0
+    ranks = np.cumsum(new, axis=-1)
+    out = np.empty_like(codes)
+    np.put_along_axis(out, order, ranks, axis=-1)
+    return out
+
+
+def _sum_count_log_count(sorted_codes: np.ndarray) -> np.ndarray:
+    """Sum over distinct values of c log2 c per row of a row-sorted 2-D array."""
+    n_rows, n = sorted_codes.shape
+    starts = np.ones(sorted_codes.shape, dtype=bool)
+    starts[:, 1:] = sorted_codes[:, 1:] != sorted_codes[:, :-1]
+    positions = np.flatnonzero(starts)
+    counts = np.diff(positions, append=n_rows * n).astype(np.float64)
+    return np.bincount(positions // n, weights=counts * np.log2(counts), minlength=n_rows)
+
+
+def entropies_from_codes(codes: np.ndarray, y: np.ndarray, n_labels: int) -> tuple[np.ndarray, ...]:
+    """H(T) and H(T,Y) in bits, for codes (rows, n) of n equally likely samples."""
+    n = codes.shape[-1]
+    joint = np.sort(codes * n_labels + y, axis=-1)
+    h_ty = np.log2(n) - _sum_count_log_count(joint) / n
+    h_t = np.log2(n) - _sum_count_log_count(joint // n_labels) / n
+    return h_t, h_ty
+
+
+def _label_entropy(y: np.ndarray) -> tuple[float, int]:
+    counts = np.bincount(y)
+    p = counts[counts > 0] / y.size
+    return float(-(p * np.log2(p)).sum()), counts.size
+
+
+def binning_information_many(
+    Ts: np.ndarray,
+    y: np.ndarray,
+    *,
+    X: np.ndarray | None = None,
+    bins: int = 30,
+    value_range: tuple[float, float] | None = (-1.0, 1.0),
+    bin_size: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Binning estimates for a stack of layers ``Ts`` (points, n, units), in bits.
+
+    With ``value_range=None`` each point is binned over its own min and max.
+    Returns ``(ixt, ity)``, each of shape (points,).
+    """
+    del X  # binning compares the layer with the labels only
+    Ts = np.asarray(Ts)
+    if value_range is None:
+        parts = [bin_indices(T, bins=bins, value_range=None, bin_size=bin_size) for T in Ts]
+        codes = np.stack([pattern_codes(idx, nb) for idx, nb in parts])
+    else:
+        idx, n_bins = bin_indices(Ts, bins=bins, value_range=value_range, bin_size=bin_size)
+        codes = pattern_codes(idx, n_bins)
+    h_y, n_labels = _label_entropy(y)
+    h_t, h_ty = entropies_from_codes(codes, y, n_labels)
+    ity = np.clip(h_t + h_y - h_ty, 0.0, None)  # exact up to rounding; clamp -1e-16
+    return h_t, ity
+
+
+def binning_information(T: np.ndarray, y: np.ndarray, **options: Any) -> InformationEstimate:
+    """Binning estimate for one layer T (n_samples x n_units); bits."""
+    ixt, ity = binning_information_many(T[None], y, **options)
+    return InformationEstimate(ixt=float(ixt[0]), ity=float(ity[0]))
+
+
+BINNING = register(
+    Estimator(
+        name="binning",
+        estimate=binning_information,
+        estimate_many=binning_information_many,
+        measures="I(X;T), I(T;Y) of the network with each unit quantised into equal bins",
+        defaults={"bins": 30, "value_range": (-1.0, 1.0), "bin_size": None},
+    )
+)

@@ -1,0 +1,319 @@
+"""The CPU training kernel: a hand-written forward/backward for an ensemble of MLPs.
+
+Every seed's network is independent, so seeds run in parallel (``prange``) and
+each seed's arithmetic is the same whatever the ensemble: a seed trained inside an
+ensemble gives bit-identical weights to the same seed trained alone. Within a
+seed, activations are stored as (units, batch) so that every inner loop runs over
+the batch and vectorises (AVX2/AVX-512). Parameters of one seed live in one flat
+float32 vector: layer l's weights (n_in x n_out, row-major) at ``off_w[l]``, its
+biases at ``off_b[l]``.
+
+The arithmetic follows PyTorch: mean cross-entropy over the minibatch, Adam and
+SGD (momentum, coupled L2 weight decay) exactly as ``torch.optim`` defines them.
+``tests/nets/test_kernel.py`` checks the gradients and updates against autograd.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from infoplane.nets.activations import tanh_rational_coefficients
+
+_P, _Q = (c.astype(np.float32) for c in tanh_rational_coefficients(12))
+P0, P1, P2, P3, P4, P5, P6 = (np.float32(c) for c in _P)
+Q0, Q1, Q2, Q3, Q4, Q5, Q6 = (np.float32(c) for c in _Q)
+TANH_CLAMP = np.float32(9.0)
+"""|x| beyond which float32 tanh(x) rounds to +-1; the rational is used below it."""
+ONE = np.float32(1.0)
+HALF = np.float32(0.5)
+
+TANH, RELU, SIGMOID, SOFTSIGN, SOFTPLUS, ELU, SILU, LINEAR = range(8)
+ADAM, SGD = 0, 1
+
+_JIT = {"fastmath": True, "error_model": "numpy", "cache": True}
+
+
+@njit(inline="always", **_JIT)
+def fast_tanh(x):
+    """tanh in float32 from a rational of Lambert's continued fraction (|err| < 4e-7)."""
+    v = TANH_CLAMP if x > TANH_CLAMP else x
+    v = -TANH_CLAMP if v < -TANH_CLAMP else v
+    u = v * v
+    num = v * (P0 + u * (P1 + u * (P2 + u * (P3 + u * (P4 + u * (P5 + u * P6))))))
+    den = Q0 + u * (Q1 + u * (Q2 + u * (Q3 + u * (Q4 + u * (Q5 + u * Q6)))))
+    return num / den
+
+
+@njit(**_JIT)
+def fast_tanh_array(x):
+    """Elementwise :func:`fast_tanh` of a 1-D float32 array (for tests)."""
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = fast_tanh(x[i])
+    return out
+
+
+@njit(inline="always", **_JIT)
+def _sigmoid(x):
+    return HALF + HALF * fast_tanh(HALF * x)
+
+
+@njit(**_JIT)
+def _activate(act, z, h, n, bs):
+    """h[:n, :bs] = act(z[:n, :bs]); one branch per call so each loop vectorises."""
+    for i in range(n):
+        if act == TANH:
+            for b in range(bs):
+                h[i, b] = fast_tanh(z[i, b])
+        elif act == RELU:
+            for b in range(bs):
+                h[i, b] = z[i, b] if z[i, b] > 0 else np.float32(0.0)
+        elif act == SIGMOID:
+            for b in range(bs):
+                h[i, b] = _sigmoid(z[i, b])
+        elif act == SOFTSIGN:
+            for b in range(bs):
+                h[i, b] = z[i, b] / (ONE + abs(z[i, b]))
+        elif act == SOFTPLUS:
+            for b in range(bs):
+                x = z[i, b]
+                h[i, b] = max(x, np.float32(0.0)) + math.log1p(math.exp(-abs(x)))
+        elif act == ELU:
+            for b in range(bs):
+                x = z[i, b]
+                h[i, b] = x if x > 0 else math.expm1(x)
+        elif act == SILU:
+            for b in range(bs):
+                h[i, b] = z[i, b] * _sigmoid(z[i, b])
+        else:
+            for b in range(bs):
+                h[i, b] = z[i, b]
+
+
+@njit(**_JIT)
+def _scale_by_derivative(act, z, h, d, n, bs):
+    """d[:n, :bs] *= act'(z), using the stored outputs h where cheaper."""
+    for i in range(n):
+        if act == TANH:
+            for b in range(bs):
+                d[i, b] *= ONE - h[i, b] * h[i, b]
+        elif act == RELU:
+            for b in range(bs):
+                d[i, b] = d[i, b] if z[i, b] > 0 else np.float32(0.0)
+        elif act == SIGMOID:
+            for b in range(bs):
+                d[i, b] *= h[i, b] * (ONE - h[i, b])
+        elif act == SOFTSIGN:
+            for b in range(bs):
+                s = ONE + abs(z[i, b])
+                d[i, b] /= s * s
+        elif act == SOFTPLUS:
+            for b in range(bs):
+                d[i, b] *= _sigmoid(z[i, b])
+        elif act == ELU:
+            for b in range(bs):
+                d[i, b] *= ONE if z[i, b] > 0 else h[i, b] + ONE
+        elif act == SILU:
+            for b in range(bs):
+                s = _sigmoid(z[i, b])
+                d[i, b] *= s + z[i, b] * s * (ONE - s)
+
+
+@njit(**_JIT)
+def _dense(p, ow, ob, h_in, z_out, n_in, n_out, bs):
+    """z_out[j, b] = bias[j] + sum_i W[i, j] h_in[i, b]."""
+    for j in range(n_out):
+        bias = p[ob + j]
+        for b in range(bs):
+            z_out[j, b] = bias
+        for i in range(n_in):
+            w = p[ow + i * n_out + j]
+            for b in range(bs):
+                z_out[j, b] += w * h_in[i, b]
+
+
+@njit(**_JIT)
+def _softmax_grad(z, labels, delta, n_classes, bs):
+    """delta = (softmax(z) - onehot(labels)) / bs, the gradient of the mean loss."""
+    inv = ONE / np.float32(bs)
+    if n_classes == 2:  # softmax of two logits is a sigmoid of their difference
+        for b in range(bs):
+            p1 = _sigmoid(z[1, b] - z[0, b])
+            delta[1, b] = p1 * inv
+            delta[0, b] = (ONE - p1) * inv
+    else:
+        for b in range(bs):
+            top = z[0, b]
+            for j in range(1, n_classes):
+                top = max(top, z[j, b])
+            total = np.float32(0.0)
+            for j in range(n_classes):
+                delta[j, b] = math.exp(z[j, b] - top)
+                total += delta[j, b]
+            for j in range(n_classes):
+                delta[j, b] *= inv / total
+    for b in range(bs):
+        delta[labels[b], b] -= inv
+
+
+@njit(**_JIT)
+def _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, labels):
+    """Forward and backward on the minibatch ``idx``; writes the gradient into g."""
+    n_layers = sizes.size - 1
+    bs = idx.size
+    for b in range(bs):
+        labels[b] = y[idx[b]]
+    for i in range(sizes[0]):
+        for b in range(bs):
+            hs[0, i, b] = X[idx[b], i]
+    for layer in range(n_layers):
+        n_in, n_out = sizes[layer], sizes[layer + 1]
+        _dense(p, off_w[layer], off_b[layer], hs[layer], zs[layer + 1], n_in, n_out, bs)
+        if layer < n_layers - 1:
+            _activate(act, zs[layer + 1], hs[layer + 1], n_out, bs)
+    _softmax_grad(zs[n_layers], labels, d_a, sizes[n_layers], bs)
+    delta, spare = d_a, d_b
+    for layer in range(n_layers - 1, -1, -1):
+        n_in, n_out = sizes[layer], sizes[layer + 1]
+        ow, ob = off_w[layer], off_b[layer]
+        h_in = hs[layer]
+        for j in range(n_out):
+            acc = np.float32(0.0)
+            for b in range(bs):
+                acc += delta[j, b]
+            g[ob + j] = acc
+        for i in range(n_in):
+            for j in range(n_out):
+                acc = np.float32(0.0)
+                for b in range(bs):
+                    acc += h_in[i, b] * delta[j, b]
+                g[ow + i * n_out + j] = acc
+        if layer > 0:
+            for i in range(n_in):
+                for b in range(bs):
+                    spare[i, b] = np.float32(0.0)
+                for j in range(n_out):
+                    w = p[ow + i * n_out + j]
+                    for b in range(bs):
+                        spare[i, b] += w * delta[j, b]
+            _scale_by_derivative(act, zs[layer], hs[layer], spare, n_in, bs)
+            delta, spare = spare, delta
+
+
+@njit(**_JIT)
+def _update(p, g, m, v, t, opt, lr, beta1, beta2, eps, momentum, weight_decay):
+    """One optimizer step on a seed's flat parameters, as torch.optim defines it."""
+    if opt == ADAM:
+        bc1 = 1.0 - beta1**t
+        step_size = np.float32(lr / bc1)
+        bc2_sqrt = np.float32(math.sqrt(1.0 - beta2**t))
+        b1, b2 = np.float32(beta1), np.float32(beta2)
+        for k in range(p.size):
+            gk = g[k] + np.float32(weight_decay) * p[k]
+            m[k] = b1 * m[k] + (ONE - b1) * gk
+            v[k] = b2 * v[k] + (ONE - b2) * gk * gk
+            p[k] -= step_size * m[k] / (math.sqrt(v[k]) / bc2_sqrt + np.float32(eps))
+    else:
+        for k in range(p.size):
+            gk = g[k] + np.float32(weight_decay) * p[k]
+            if momentum != 0.0:
+                m[k] = gk if t == 1 else np.float32(momentum) * m[k] + gk
+                gk = m[k]
+            p[k] -= np.float32(lr) * gk
+
+
+@njit(inline="always", **_JIT)
+def _splitmix64(state):
+    """One step of SplitMix64: returns (new state, 64 random bits)."""
+    state = state + np.uint64(0x9E3779B97F4A7C15)
+    z = state
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return state, z ^ (z >> np.uint64(31))
+
+
+@njit(**_JIT)
+def shuffle_into(order, source, state):
+    """Fisher-Yates: ``order`` = a random permutation of ``source``; returns the new state."""
+    order[:] = source
+    for i in range(order.size - 1, 0, -1):
+        state, r = _splitmix64(state)
+        j = np.int64(r % np.uint64(i + 1))
+        order[i], order[j] = order[j], order[i]
+    return state
+
+
+@njit(**_JIT)
+def epoch_orders(states, train_idx, n_epochs):
+    """The minibatch orders of the next ``n_epochs`` epochs, (epochs, seeds, n_train).
+
+    Advances ``states`` (one uint64 per seed) exactly as :func:`train_epochs` does.
+    """
+    n_seeds, n_train = train_idx.shape
+    out = np.empty((n_epochs, n_seeds, n_train), dtype=train_idx.dtype)
+    for s in range(n_seeds):
+        for e in range(n_epochs):
+            states[s] = shuffle_into(out[e, s], train_idx[s], states[s])
+    return out
+
+
+@njit(parallel=True, **_JIT)
+def train_epochs(
+    params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b, act,
+    batch_size, n_epochs, opt, lr, beta1, beta2, eps, momentum, weight_decay, stats,
+):
+    """Train every seed for ``n_epochs`` epochs, in place.
+
+    params, m, v : (seeds, n_params) float32 -- parameters and optimizer moments
+    steps : (seeds,) int64 -- optimizer steps taken so far
+    states : (seeds,) uint64 -- minibatch-order generator states
+    train_idx : (seeds, n_train) int64 -- each seed's training rows of X
+    stats : (n_epochs, seeds, n_layers, 3) float32 -- out: per epoch and layer, the
+        norms of the mean and of the elementwise std of the weight gradients over
+        the epoch's minibatches (taken before each update), and the weight norm.
+    """
+    n_seeds, n_params = params.shape
+    n_train = train_idx.shape[1]
+    n_layers = sizes.size - 1
+    max_width = sizes.max()
+    n_batches = (n_train + batch_size - 1) // batch_size
+    for s in prange(n_seeds):
+        p, ms, vs = params[s], m[s], v[s]
+        g = np.empty(n_params, dtype=np.float32)
+        g_sum = np.empty(n_params, dtype=np.float64)  # float64: var = E[g^2] - E[g]^2
+        g_sq = np.empty(n_params, dtype=np.float64)
+        hs = np.empty((n_layers + 1, max_width, batch_size), dtype=np.float32)
+        zs = np.empty((n_layers + 1, max_width, batch_size), dtype=np.float32)
+        d_a = np.empty((max_width, batch_size), dtype=np.float32)
+        d_b = np.empty((max_width, batch_size), dtype=np.float32)
+        labels = np.empty(batch_size, dtype=np.int64)
+        order = np.empty(n_train, dtype=train_idx.dtype)
+        for e in range(n_epochs):
+            states[s] = shuffle_into(order, train_idx[s], states[s])
+            g_sum[:] = 0.0
+            g_sq[:] = 0.0
+            for k in range(n_batches):
+                idx = order[k * batch_size : min((k + 1) * batch_size, n_train)]
+                _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, labels)
+                for q in range(n_params):
+                    g_sum[q] += g[q]
+                    g_sq[q] += g[q] * g[q]
+                steps[s] += 1
+                _update(p, g, ms, vs, steps[s], opt, lr, beta1, beta2, eps, momentum,
+                        weight_decay)
+            for layer in range(n_layers):
+                mean_sq = 0.0
+                var_sum = 0.0
+                w_sq = 0.0
+                ow = off_w[layer]
+                for q in range(ow, ow + sizes[layer] * sizes[layer + 1]):
+                    mean = g_sum[q] / n_batches
+                    mean_sq += mean * mean
+                    var_sum += max(g_sq[q] / n_batches - mean * mean, 0.0)
+                    w_sq += p[q] * p[q]
+                stats[e, s, layer, 0] = math.sqrt(mean_sq)
+                stats[e, s, layer, 1] = math.sqrt(var_sum)
+                stats[e, s, layer, 2] = math.sqrt(w_sq)

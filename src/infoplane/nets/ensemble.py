@@ -1,0 +1,222 @@
+"""The seed-vectorised ensemble: all seeds of a run train as one computation.
+
+Each seed s has its own streams, derived from ``numpy.random.SeedSequence(s)``:
+its initialisation, its train/test split and its minibatch order. A seed's
+training therefore does not depend on which other seeds share the ensemble.
+
+Two interchangeable engines train the ensemble: :class:`CpuEnsemble` (a compiled
+kernel, the fast path on CPUs) and :class:`TorchEnsemble` (batched PyTorch with
+autograd; runs on CUDA and serves as the reference). Both take the gradient
+statistics before each update and return them per epoch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from infoplane.config import RunConfig
+from infoplane.datasets import Dataset
+from infoplane.errors import InfoplaneError
+from infoplane.nets import _kernel
+from infoplane.nets.activations import activation_code, torch_activation
+from infoplane.nets.layout import Layout
+
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-8
+"""torch.optim.Adam's defaults, used by both engines."""
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every engine starts from: shapes, each seed's split, init and order state."""
+
+    layout: Layout
+    seeds: tuple[int, ...]
+    train_idx: np.ndarray  # (seeds, n_train) int64, rows of the data set
+    train_mask: np.ndarray  # (seeds, n_samples) bool
+    params: np.ndarray  # (seeds, n_params) float32, the initialisation
+    order_states: np.ndarray  # (seeds,) uint64
+    batch_size: int
+
+
+def make_setup(config: RunConfig, data: Dataset) -> Setup:
+    """Derive each seed's initialisation, split and order stream from its seed alone."""
+    layout = Layout((data.n_inputs, *config.widths, data.n_classes))
+    n = data.n_samples
+    n_train = int(round(config.train_fraction * n))
+    if n_train < 1:
+        raise InfoplaneError(
+            f"--train-fraction {config.train_fraction} leaves no training sample of {n}"
+        )
+    seeds = tuple(range(config.seed, config.seed + config.seeds))
+    params, splits, states = [], [], []
+    for seed in seeds:
+        init_seq, split_seq, order_seq = np.random.SeedSequence(seed).spawn(3)
+        params.append(layout.initial_parameters(np.random.default_rng(init_seq)))
+        splits.append(np.sort(np.random.default_rng(split_seq).permutation(n)[:n_train]))
+        states.append(order_seq.generate_state(1, dtype=np.uint64)[0])
+    train_idx = np.array(splits, dtype=np.int64)
+    mask = np.zeros((len(seeds), n), dtype=bool)
+    np.put_along_axis(mask, train_idx, True, axis=1)
+    return Setup(
+        layout=layout,
+        seeds=seeds,
+        train_idx=train_idx,
+        train_mask=mask,
+        params=np.array(params),
+        order_states=np.array(states, dtype=np.uint64),
+        batch_size=min(config.batch_size, n_train),
+    )
+
+
+class CpuEnsemble:
+    """Trains the ensemble with the compiled CPU kernel (:mod:`infoplane.nets._kernel`)."""
+
+    def __init__(self, setup: Setup, config: RunConfig, data: Dataset) -> None:
+        self.setup = setup
+        self._config = config
+        self._X = np.ascontiguousarray(data.X, dtype=np.float32)
+        self._y = np.ascontiguousarray(data.y, dtype=np.int64)
+        self._params = setup.params.copy()
+        self._m = np.zeros_like(self._params)
+        self._v = np.zeros_like(self._params)
+        self._steps = np.zeros(len(setup.seeds), dtype=np.int64)
+        self._states = setup.order_states.copy()
+        self._sizes = np.array(setup.layout.sizes, dtype=np.int64)
+
+    @property
+    def params(self) -> np.ndarray:
+        """The current parameters, (seeds, n_params) float32 (a copy)."""
+        return self._params.copy()
+
+    def train(self, n_epochs: int) -> np.ndarray:
+        """Train ``n_epochs`` epochs; returns (n_epochs, seeds, layers, 3) gradient stats."""
+        c = self._config
+        stats = np.zeros(
+            (n_epochs, len(self.setup.seeds), self.setup.layout.n_layers, 3), dtype=np.float32
+        )
+        _kernel.train_epochs(
+            self._params, self._m, self._v, self._steps, self._states, self._X, self._y,
+            self.setup.train_idx, self._sizes, self.setup.layout.off_w,
+            self.setup.layout.off_b, activation_code(c.activation), self.setup.batch_size,
+            n_epochs, _kernel.ADAM if c.optimizer == "adam" else _kernel.SGD, c.lr,
+            ADAM_BETAS[0], ADAM_BETAS[1], ADAM_EPS, c.momentum, c.weight_decay, stats,
+        )
+        return stats
+
+
+class TorchEnsemble:
+    """Trains the ensemble with batched PyTorch operations and autograd (CPU or CUDA).
+
+    Parameters are stacked over seeds, (seeds, n_in, n_out); the loss is the sum over
+    seeds of each seed's mean minibatch cross-entropy, so each seed's gradient is its
+    own. Adam and SGD act elementwise, so one optimizer over the stacks is exactly
+    one optimizer per seed.
+    """
+
+    def __init__(self, setup: Setup, config: RunConfig, data: Dataset) -> None:
+        self.setup = setup
+        self._config = config
+        self._device = torch.device(config.device)
+        self._X = torch.as_tensor(data.X, dtype=torch.float32, device=self._device)
+        self._y = torch.as_tensor(data.y, dtype=torch.int64, device=self._device)
+        flat = torch.as_tensor(setup.params, device=self._device)
+        self._layers = [
+            (w.clone().requires_grad_(), b.clone().requires_grad_())
+            for w, b in setup.layout.unflatten(flat)
+        ]
+        tensors = [t for pair in self._layers for t in pair]
+        if config.optimizer == "adam":
+            self._opt: torch.optim.Optimizer = torch.optim.Adam(
+                tensors, lr=config.lr, betas=ADAM_BETAS, eps=ADAM_EPS,
+                weight_decay=config.weight_decay,
+            )
+        else:
+            self._opt = torch.optim.SGD(
+                tensors, lr=config.lr, momentum=config.momentum,
+                weight_decay=config.weight_decay,
+            )
+        self._states = setup.order_states.copy()
+
+    @property
+    def params(self) -> np.ndarray:
+        """The current parameters, (seeds, n_params) float32 (a copy)."""
+        parts = [torch.cat([w.flatten(1), b], dim=1) for w, b in self._layers]
+        return torch.cat(parts, dim=1).detach().cpu().numpy().copy()
+
+    def train(self, n_epochs: int) -> np.ndarray:
+        """Train ``n_epochs`` epochs; returns (n_epochs, seeds, layers, 3) gradient stats."""
+        orders = _kernel.epoch_orders(self._states, self.setup.train_idx, n_epochs)
+        orders_t = torch.as_tensor(orders, device=self._device)
+        n_seeds = len(self.setup.seeds)
+        out = torch.zeros((n_epochs, n_seeds, len(self._layers), 3), device=self._device)
+        batch = self.setup.batch_size
+        n_train = orders.shape[2]
+        n_batches = -(-n_train // batch)
+        weights = [w for w, _ in self._layers]
+        for e in range(n_epochs):
+            g_sum = [torch.zeros_like(w, dtype=torch.float64) for w in weights]
+            g_sq = [torch.zeros_like(w, dtype=torch.float64) for w in weights]
+            for k in range(n_batches):
+                idx = orders_t[e, :, k * batch : (k + 1) * batch]
+                self._opt.zero_grad(set_to_none=False)
+                logits = self._forward(self._X[idx])
+                loss = torch.nn.functional.cross_entropy(
+                    logits.transpose(1, 2), self._y[idx], reduction="none"
+                ).mean(dim=1).sum()
+                loss.backward()
+                for s, sq, w in zip(g_sum, g_sq, weights, strict=True):
+                    g = w.grad.double()
+                    s += g
+                    sq += g * g
+                self._opt.step()
+            for layer, (s, sq, w) in enumerate(zip(g_sum, g_sq, weights, strict=True)):
+                mean = s / n_batches
+                var = (sq / n_batches - mean * mean).clamp_min(0.0)
+                out[e, :, layer, 0] = mean.square().sum(dim=(1, 2)).sqrt().float()
+                out[e, :, layer, 1] = var.sum(dim=(1, 2)).sqrt().float()
+                out[e, :, layer, 2] = w.detach().square().sum(dim=(1, 2)).sqrt()
+        return out.cpu().numpy()
+
+    def _forward(self, h: torch.Tensor) -> torch.Tensor:
+        for layer, (w, b) in enumerate(self._layers):
+            h = torch.baddbmm(b.unsqueeze(1), h, w)
+            if layer < len(self._layers) - 1:
+                h = torch_activation(self._config.activation, h)
+        return h
+
+
+def make_engine(setup: Setup, config: RunConfig, data: Dataset) -> CpuEnsemble | TorchEnsemble:
+    """The CPU kernel for ``--device cpu``, PyTorch for ``--device cuda``."""
+    if config.device == "cuda":
+        if not torch.cuda.is_available():
+            raise InfoplaneError("--device cuda was asked for but no CUDA device is available")
+        return TorchEnsemble(setup, config, data)
+    return CpuEnsemble(setup, config, data)
+
+
+def layer_activations(
+    layout: Layout, params: np.ndarray, X: np.ndarray, activation: str, device: str = "cpu"
+) -> list[np.ndarray]:
+    """Every layer's activations on all inputs, for every seed.
+
+    Returns a list over layers (hidden layers, then the output's softmax
+    probabilities), each float32 of shape (seeds, n_samples, units).
+    """
+    dev = torch.device(device)
+    with torch.no_grad():
+        flat = torch.as_tensor(params, device=dev)
+        h = torch.as_tensor(X, dtype=torch.float32, device=dev).expand(params.shape[0], -1, -1)
+        out = []
+        layers = layout.unflatten(flat)
+        for layer, (w, b) in enumerate(layers):
+            z = torch.baddbmm(b.unsqueeze(1), h, w)
+            if layer < len(layers) - 1:
+                h = torch_activation(activation, z)
+                out.append(h)
+            else:
+                out.append(torch.softmax(z, dim=-1))
+        return [t.cpu().numpy() for t in out]

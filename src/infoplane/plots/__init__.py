@@ -1,0 +1,62 @@
+"""Figures: one module a figure; each ``plot_x(df, *, ax=None)`` returns its Axes.
+
+Plot functions read the tables they are given, never files, and never call
+``plt.show()``. :func:`write_run_figures` draws a run's figures into its directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from infoplane.plots.information_plane import plot_information_plane  # noqa: E402
+from infoplane.plots.snr import plot_snr  # noqa: E402
+from infoplane.plots.training import plot_training  # noqa: E402
+
+DPI = 120
+
+
+def save(fig: plt.Figure, path: Path) -> Path:
+    """Save ``fig`` to ``path`` atomically and close it."""
+    from infoplane.store import _atomic
+
+    _atomic(path, lambda tmp: fig.savefig(tmp, dpi=DPI, bbox_inches="tight", format="png"))
+    plt.close(fig)
+    return path
+
+
+def write_run_figures(
+    run_dir: str | Path,
+    information: pd.DataFrame,
+    training: pd.DataFrame,
+    gradients: pd.DataFrame,
+) -> list[Path]:
+    """Draw a run's figures into ``run_dir``; returns their paths.
+
+    One information plane per estimator: ``information_plane.png`` for the first,
+    ``information_plane_<name>.png`` for the others; plus ``snr.png`` and
+    ``training.png``.
+    """
+    run_dir = Path(run_dir)
+    paths = []
+    for k, name in enumerate(dict.fromkeys(information["estimator"])):
+        fig, ax = plt.subplots(figsize=(6.4, 4.8))
+        plot_information_plane(information, estimator=name, ax=ax)
+        stem = "information_plane" if k == 0 else f"information_plane_{name}"
+        paths.append(save(fig, run_dir / f"{stem}.png"))
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    plot_snr(gradients, ax=ax)
+    paths.append(save(fig, run_dir / "snr.png"))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    plot_training(training, axes=axes)
+    paths.append(save(fig, run_dir / "training.png"))
+    return paths
+
+
+__all__ = ["plot_information_plane", "plot_snr", "plot_training", "save", "write_run_figures"]

@@ -1,0 +1,174 @@
+"""The recorder: what the engine hands over during training, turned into tables.
+
+During training it keeps each logged epoch's parameters (a few MB) and every
+epoch's gradient statistics. Afterwards it recomputes every layer's activations on
+all inputs from the kept parameters, one logged epoch at a time, and hands them to
+the estimators, so memory stays small whatever the number of logged epochs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from infoplane.config import RunConfig
+from infoplane.datasets import Dataset
+from infoplane.errors import InfoplaneError
+from infoplane.estimators import get_estimator
+from infoplane.estimators._base import check_option_names
+from infoplane.nets.activations import BOUNDED
+from infoplane.nets.ensemble import Setup, layer_activations
+
+PROB_FLOOR = 1e-12
+"""Probabilities are floored here before the log in the loss, to keep it finite."""
+
+
+class Recorder:
+    """Collects snapshots and gradient statistics of one ensemble run."""
+
+    def __init__(self, setup: Setup, config: RunConfig, data: Dataset) -> None:
+        self.setup = setup
+        self.config = config
+        self.data = data
+        self.epochs: list[int] = []
+        self._params: list[np.ndarray] = []
+        self._grad_stats: list[np.ndarray] = []
+
+    def snapshot(self, epoch: int, params: np.ndarray) -> None:
+        """Keep the parameters (seeds, n_params) after ``epoch`` epochs.
+
+        Raises InfoplaneError if any seed's parameters are not finite (divergence).
+        """
+        bad = ~np.isfinite(params).all(axis=1)
+        if bad.any():
+            seeds = [self.setup.seeds[i] for i in np.flatnonzero(bad)]
+            raise InfoplaneError(
+                f"training diverged: NaN or infinite weights at epoch {epoch} for seed(s) "
+                f"{', '.join(map(str, seeds[:5]))}; lower --lr"
+            )
+        self.epochs.append(int(epoch))
+        self._params.append(params)
+
+    def gradients(self, stats: np.ndarray) -> None:
+        """Append the next epochs' gradient statistics, (epochs, seeds, layers, 3)."""
+        self._grad_stats.append(stats)
+
+    @property
+    def n_epochs_trained(self) -> int:
+        return int(sum(s.shape[0] for s in self._grad_stats))
+
+    def activations(self) -> Iterator[tuple[int, list[np.ndarray]]]:
+        """(epoch, per-layer activations (seeds, n_samples, units)) for each snapshot."""
+        for epoch, params in zip(self.epochs, self._params, strict=True):
+            yield epoch, layer_activations(
+                self.setup.layout, params, self.data.X, self.config.activation,
+                self.config.device,
+            )
+
+    def gradients_table(self) -> pd.DataFrame:
+        """One row per (seed, epoch, layer); epoch e holds the statistics of epoch e."""
+        if not self._grad_stats:
+            return pd.DataFrame(columns=["seed", "epoch", "layer", "grad_mean_norm",
+                                         "grad_std_norm", "weight_norm", "snr"])
+        stats = np.concatenate(self._grad_stats)  # (epochs, seeds, layers, 3)
+        n_e, n_s, n_l, _ = stats.shape
+        e, s, layer = np.meshgrid(
+            np.arange(1, n_e + 1), np.array(self.setup.seeds), np.arange(1, n_l + 1),
+            indexing="ij",
+        )
+        mean, std, weight = (stats[..., k].ravel().astype(np.float64) for k in range(3))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            snr = mean / std
+        return pd.DataFrame({
+            "seed": s.ravel(), "epoch": e.ravel(), "layer": layer.ravel(),
+            "grad_mean_norm": mean, "grad_std_norm": std, "weight_norm": weight, "snr": snr,
+        }).sort_values(["seed", "epoch", "layer"], kind="stable")
+
+    def tables(self, progress: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The information and training tables, from every snapshot.
+
+        ``progress`` is called with the number of snapshots done after each one.
+        """
+        options = self._estimator_options()
+        ranges = self._value_ranges()
+        y = self.data.y
+        info_rows: list[pd.DataFrame] = []
+        train_rows: list[pd.DataFrame] = []
+        seeds = np.array(self.setup.seeds)
+        for done, (epoch, layers) in enumerate(self.activations(), start=1):
+            train_rows.append(self._training_rows(epoch, layers[-1]))
+            for layer, acts in enumerate(layers, start=1):
+                for name, opts in options.items():
+                    estimator = get_estimator(name)
+                    Ts = acts
+                    if name in ("binning", "adaptive") and ranges[layer - 1] is not None:
+                        Ts = _rescale(acts, ranges[layer - 1])
+                    ixt, ity = estimator.many(Ts, y, X=self.data.X, **opts)
+                    info_rows.append(pd.DataFrame({
+                        "seed": seeds, "epoch": epoch, "layer": layer, "estimator": name,
+                        "ixt": ixt, "ity": ity,
+                    }))
+            if progress is not None:
+                progress(done)
+        return (
+            pd.concat(info_rows, ignore_index=True),
+            pd.concat(train_rows, ignore_index=True),
+        )
+
+    def _estimator_options(self) -> dict[str, dict[str, Any]]:
+        options = {}
+        for name in self.config.estimators:
+            estimator = get_estimator(name)
+            given = dict(self.config.estimator_options.get(name, {}))
+            if name in ("binning", "adaptive") and "bins" in estimator.defaults:
+                given.setdefault("bins", self.config.bins)
+            check_option_names(estimator, given)
+            options[name] = {**estimator.defaults, **given}
+        return options
+
+    def _value_ranges(self) -> list[np.ndarray | None]:
+        """Per layer: None (bin over [-1, 1]) or per-seed (low, high) over all snapshots.
+
+        Bounded activations (and the softmax output) use the paper's [-1, 1]; unbounded
+        ones the min and max each seed's layer reaches over the logged epochs (Saxe et
+        al., 2018).
+        """
+        n_layers = self.setup.layout.n_layers
+        if self.config.activation in BOUNDED:
+            return [None] * n_layers
+        lows = np.full((n_layers, len(self.setup.seeds)), np.inf)
+        highs = np.full((n_layers, len(self.setup.seeds)), -np.inf)
+        for _, layers in self.activations():
+            for k, acts in enumerate(layers[:-1]):
+                lows[k] = np.minimum(lows[k], acts.min(axis=(1, 2)))
+                highs[k] = np.maximum(highs[k], acts.max(axis=(1, 2)))
+        return [np.stack([lows[k], highs[k]], axis=1) for k in range(n_layers - 1)] + [None]
+
+    def _training_rows(self, epoch: int, probs: np.ndarray) -> pd.DataFrame:
+        """Loss (nats) and accuracy on each seed's train and test inputs."""
+        y = self.data.y
+        p_true = np.take_along_axis(probs, y[None, :, None], axis=2)[..., 0]
+        loss = -np.log(np.maximum(p_true, PROB_FLOOR))
+        correct = probs.argmax(axis=2) == y[None, :]
+        mask = self.setup.train_mask
+
+        def masked_mean(values: np.ndarray, m: np.ndarray) -> np.ndarray:
+            counts = m.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.where(counts > 0, (values * m).sum(axis=1) / counts, np.nan)
+
+        return pd.DataFrame({
+            "seed": np.array(self.setup.seeds), "epoch": epoch,
+            "train_loss": masked_mean(loss, mask), "train_accuracy": masked_mean(correct, mask),
+            "test_loss": masked_mean(loss, ~mask), "test_accuracy": masked_mean(correct, ~mask),
+        })
+
+
+def _rescale(acts: np.ndarray, ranges: np.ndarray) -> np.ndarray:
+    """Map each seed's [low, high] onto [-1, 1] (binning over it is then the default)."""
+    low = ranges[:, 0][:, None, None]
+    span = np.maximum(ranges[:, 1] - ranges[:, 0], np.finfo(np.float32).tiny)[:, None, None]
+    return (acts - low) / span * 2.0 - 1.0

@@ -1,0 +1,95 @@
+"""The run directory: file names, table schemas, atomic writes and reads.
+
+Every file is written to a temporary name beside its target and renamed into
+place, so an interrupted run never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from infoplane.errors import InfoplaneError
+
+CONFIG = "config.toml"
+SCHEMAS: dict[str, tuple[str, ...]] = {
+    "information": ("seed", "epoch", "layer", "estimator", "ixt", "ity"),
+    "training": ("seed", "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"),
+    "gradients": (
+        "seed", "epoch", "layer", "grad_mean_norm", "grad_std_norm", "weight_norm", "snr",
+    ),
+    "ib_layers": ("seed", "epoch", "layer", "ixt", "ity", "gap", "beta"),
+    "ib_curve": ("beta", "ixt", "ity"),
+}
+"""Required columns of each table; ``ixt``/``ity`` are in bits, losses in nats."""
+
+UNITS = {"ixt": "bits", "ity": "bits", "gap": "bits", "train_loss": "nats", "test_loss": "nats"}
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; use the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    _atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_table(run_dir: str | Path, name: str, df: pd.DataFrame, **metadata: str) -> Path:
+    """Write table ``name`` (a key of SCHEMAS) as ``RUN_DIR/name.parquet``, atomically.
+
+    The file's metadata records the package version, the units and ``metadata``.
+    """
+    from infoplane import __version__
+
+    missing = [c for c in SCHEMAS[name] if c not in df.columns]
+    if missing:
+        raise ValueError(f"table {name!r} lacks columns {missing}")  # a bug, not user error
+    table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
+    meta = {
+        **(table.schema.metadata or {}),
+        b"infoplane": json.dumps(
+            {"version": __version__, "units": UNITS, **metadata}
+        ).encode(),
+    }
+    table = table.replace_schema_metadata(meta)
+    path = Path(run_dir) / f"{name}.parquet"
+    _atomic(path, lambda tmp: pq.write_table(table, tmp))
+    return path
+
+
+def read_table(run_dir: str | Path, name: str) -> pd.DataFrame:
+    """Read table ``name`` of a run directory, checking that its columns are there."""
+    path = Path(run_dir) / f"{name}.parquet"
+    if not path.is_file():
+        raise InfoplaneError(f"{path}: no such file; is {run_dir} an infoplane run directory?")
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise InfoplaneError(f"{path}: not a readable Parquet file ({exc})") from None
+    missing = [c for c in SCHEMAS[name] if c not in df.columns]
+    if missing:
+        raise InfoplaneError(f"{path}: missing column(s) {', '.join(missing)}")
+    return df
