@@ -160,7 +160,10 @@ COMMANDS = {"run": cmd_run, "plot": cmd_plot}
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default sys.argv[1:]); returns the exit code."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a bad command line (code 2)
+        return int(exc.code or 0)
     try:
         return COMMANDS[args.command](args)
     except InfoplaneError as exc:

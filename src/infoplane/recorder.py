@@ -36,6 +36,7 @@ class Recorder:
         self.epochs: list[int] = []
         self._params: list[np.ndarray] = []
         self._grad_stats: list[np.ndarray] = []
+        self.options = self._estimator_options()  # validated before any training
 
     def snapshot(self, epoch: int, params: np.ndarray) -> None:
         """Keep the parameters (seeds, n_params) after ``epoch`` epochs.
@@ -73,26 +74,24 @@ class Recorder:
         if not self._grad_stats:
             return pd.DataFrame(columns=["seed", "epoch", "layer", "grad_mean_norm",
                                          "grad_std_norm", "weight_norm", "snr"])
-        stats = np.concatenate(self._grad_stats)  # (epochs, seeds, layers, 3)
-        n_e, n_s, n_l, _ = stats.shape
-        e, s, layer = np.meshgrid(
-            np.arange(1, n_e + 1), np.array(self.setup.seeds), np.arange(1, n_l + 1),
-            indexing="ij",
-        )
+        stats = np.concatenate(self._grad_stats).transpose(1, 0, 2, 3)  # seed, epoch, layer
+        n_s, n_e, n_l, _ = stats.shape
         mean, std, weight = (stats[..., k].ravel().astype(np.float64) for k in range(3))
         with np.errstate(divide="ignore", invalid="ignore"):
             snr = mean / std
         return pd.DataFrame({
-            "seed": s.ravel(), "epoch": e.ravel(), "layer": layer.ravel(),
+            "seed": np.repeat(np.array(self.setup.seeds), n_e * n_l),
+            "epoch": np.tile(np.repeat(np.arange(1, n_e + 1), n_l), n_s),
+            "layer": np.tile(np.arange(1, n_l + 1), n_s * n_e),
             "grad_mean_norm": mean, "grad_std_norm": std, "weight_norm": weight, "snr": snr,
-        }).sort_values(["seed", "epoch", "layer"], kind="stable")
+        })
 
     def tables(self, progress: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The information and training tables, from every snapshot.
 
         ``progress`` is called with the number of snapshots done after each one.
         """
-        options = self._estimator_options()
+        options = self.options
         ranges = self._value_ranges()
         y = self.data.y
         info_rows: list[pd.DataFrame] = []

@@ -13,7 +13,6 @@ from tqdm.auto import tqdm
 from infoplane import store
 from infoplane.config import RunConfig
 from infoplane.datasets import load_dataset
-from infoplane.estimators import get_estimator
 from infoplane.nets.ensemble import make_engine, make_setup
 from infoplane.nets.schedule import log_spaced_epochs
 from infoplane.recorder import Recorder
@@ -43,15 +42,13 @@ def run(config: RunConfig, out: str | Path, *, quiet: bool = False, plots: bool 
     estimated and written (``RunResult.interrupted``) before KeyboardInterrupt is
     re-raised by the caller's choice: see :func:`infoplane.cli.main`.
     """
-    for name in config.estimators:
-        get_estimator(name)  # fail before training on an unknown name
     out = Path(out)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     data = load_dataset(config.dataset, soft_labels=config.soft_labels, seed=config.seed)
     setup = make_setup(config, data)
+    recorder = Recorder(setup, config, data)  # checks the estimators and their options
     engine = make_engine(setup, config, data)
-    recorder = Recorder(setup, config, data)
     _check_out(out)
     store.write_text(out / store.CONFIG, config.to_toml())
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from infoplane.errors import check
+from infoplane.estimators._counting import binned_codes, code_entropies
 from infoplane.estimators._base import Estimator, InformationEstimate, register
 
 _MAX_CODE = 2**62
@@ -61,7 +62,7 @@ def bin_indices(
         width = (high - low) / n_bins
     if width <= 0:  # a constant layer: every value in one bin
         return np.zeros(T.shape, dtype=np.int64), n_bins
-    idx = np.floor((T - low) / width)
+    idx = np.floor((T - low) * (1.0 / width))
     return np.clip(idx, 0, n_bins - 1).astype(np.int64), n_bins
 
 
@@ -105,23 +106,10 @@ def _dense_ranks(codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _sum_count_log_count(sorted_codes: np.ndarray) -> np.ndarray:
-    """Sum over distinct values of c log2 c per row of a row-sorted 2-D array."""
-    n_rows, n = sorted_codes.shape
-    starts = np.ones(sorted_codes.shape, dtype=bool)
-    starts[:, 1:] = sorted_codes[:, 1:] != sorted_codes[:, :-1]
-    positions = np.flatnonzero(starts)
-    counts = np.diff(positions, append=n_rows * n).astype(np.float64)
-    return np.bincount(positions // n, weights=counts * np.log2(counts), minlength=n_rows)
-
-
 def entropies_from_codes(codes: np.ndarray, y: np.ndarray, n_labels: int) -> tuple[np.ndarray, ...]:
     """H(T) and H(T,Y) in bits, for codes (rows, n) of n equally likely samples."""
-    n = codes.shape[-1]
-    joint = np.sort(codes * n_labels + y, axis=-1)
-    h_ty = np.log2(n) - _sum_count_log_count(joint) / n
-    h_t = np.log2(n) - _sum_count_log_count(joint // n_labels) / n
-    return h_t, h_ty
+    codes = np.ascontiguousarray(codes, dtype=np.int64).reshape(-1, codes.shape[-1])
+    return code_entropies(codes, np.ascontiguousarray(y, dtype=np.int64), n_labels)
 
 
 def _label_entropy(y: np.ndarray) -> tuple[float, int]:
@@ -146,12 +134,32 @@ def binning_information_many(
     """
     del X  # binning compares the layer with the labels only
     Ts = np.asarray(Ts)
+    rows, units = Ts.shape[0], Ts.shape[-1]
     if value_range is None:
-        parts = [bin_indices(T, bins=bins, value_range=None, bin_size=bin_size) for T in Ts]
-        codes = np.stack([pattern_codes(idx, nb) for idx, nb in parts])
+        low, high = Ts.min(axis=(1, 2)).astype(float), Ts.max(axis=(1, 2)).astype(float)
     else:
-        idx, n_bins = bin_indices(Ts, bins=bins, value_range=value_range, bin_size=bin_size)
-        codes = pattern_codes(idx, n_bins)
+        lo, hi = _resolve_range(Ts, value_range)
+        low, high = np.full(rows, lo), np.full(rows, hi)
+    if bin_size is not None:
+        check(bin_size > 0, f"bin_size must be > 0, got {bin_size}")
+        n_bins = np.maximum(1, np.ceil((high - low) / bin_size)).astype(np.int64)
+        width = np.full(rows, float(bin_size))
+    else:
+        check(int(bins) >= 1, f"bins must be >= 1, got {bins}")
+        n_bins = np.full(rows, int(bins), dtype=np.int64)
+        width = (high - low) / n_bins
+    if units * np.log2(max(int(n_bins.max()), 2)) < 62:
+        codes = binned_codes(np.ascontiguousarray(Ts), low, width, n_bins)
+    else:  # too wide to pack directly: bin in NumPy, re-rank densely while packing
+        codes = np.stack(
+            [
+                pattern_codes(
+                    bin_indices(T, bins=int(nb), value_range=(lo_, lo_ + nb * w), bin_size=None)[0],
+                    int(nb),
+                )
+                for T, lo_, w, nb in zip(Ts, low, width, n_bins, strict=True)
+            ]
+        )
     h_y, n_labels = _label_entropy(y)
     h_t, h_ty = entropies_from_codes(codes, y, n_labels)
     ity = np.clip(h_t + h_y - h_ty, 0.0, None)  # exact up to rounding; clamp -1e-16

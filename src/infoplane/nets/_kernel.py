@@ -299,8 +299,9 @@ def train_epochs(
                 idx = order[k * batch_size : min((k + 1) * batch_size, n_train)]
                 _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, labels)
                 for q in range(n_params):
-                    g_sum[q] += g[q]
-                    g_sq[q] += g[q] * g[q]
+                    gq = np.float64(g[q])
+                    g_sum[q] += gq
+                    g_sq[q] += gq * gq
                 steps[s] += 1
                 _update(p, g, ms, vs, steps[s], opt, lr, beta1, beta2, eps, momentum,
                         weight_decay)
@@ -317,3 +318,59 @@ def train_epochs(
                 stats[e, s, layer, 0] = math.sqrt(mean_sq)
                 stats[e, s, layer, 1] = math.sqrt(var_sum)
                 stats[e, s, layer, 2] = math.sqrt(w_sq)
+
+
+@njit(**_JIT)
+def _softmax(z, out, n_classes, bs):
+    """out[:, :bs] = softmax over classes of z[:, :bs]."""
+    if n_classes == 2:
+        for b in range(bs):
+            p1 = _sigmoid(z[1, b] - z[0, b])
+            out[1, b] = p1
+            out[0, b] = ONE - p1
+    else:
+        for b in range(bs):
+            top = z[0, b]
+            for j in range(1, n_classes):
+                top = max(top, z[j, b])
+            total = np.float32(0.0)
+            for j in range(n_classes):
+                out[j, b] = math.exp(z[j, b] - top)
+                total += out[j, b]
+            for j in range(n_classes):
+                out[j, b] /= total
+
+
+@njit(parallel=True, **_JIT)
+def forward_all(params, X, sizes, off_w, off_b, act, chunk):
+    """Every layer's activations on all rows of X, for every seed.
+
+    Returns (seeds, n_samples, sum(sizes[1:])) float32: the hidden layers' units,
+    then the output's softmax probabilities, side by side.
+    """
+    n_seeds = params.shape[0]
+    n, n_layers = X.shape[0], sizes.size - 1
+    max_width = sizes.max()
+    out = np.empty((n_seeds, n, sizes[1:].sum()), dtype=np.float32)
+    for s in prange(n_seeds):
+        p = params[s]
+        hs = np.empty((n_layers + 1, max_width, chunk), dtype=np.float32)
+        z = np.empty((max_width, chunk), dtype=np.float32)
+        for start in range(0, n, chunk):
+            bs = min(chunk, n - start)
+            for i in range(sizes[0]):
+                for b in range(bs):
+                    hs[0, i, b] = X[start + b, i]
+            column = 0
+            for layer in range(n_layers):
+                n_in, n_out = sizes[layer], sizes[layer + 1]
+                _dense(p, off_w[layer], off_b[layer], hs[layer], z, n_in, n_out, bs)
+                if layer < n_layers - 1:
+                    _activate(act, z, hs[layer + 1], n_out, bs)
+                else:
+                    _softmax(z, hs[layer + 1], n_out, bs)
+                for b in range(bs):
+                    for j in range(n_out):
+                        out[s, start + b, column + j] = hs[layer + 1, j, b]
+                column += n_out
+    return out

@@ -27,6 +27,8 @@ from infoplane.nets.layout import Layout
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
 """torch.optim.Adam's defaults, used by both engines."""
+FORWARD_CHUNK = 512
+"""Samples per block when the CPU kernel computes activations on all inputs."""
 
 
 @dataclass(frozen=True)
@@ -204,8 +206,25 @@ def layer_activations(
     """Every layer's activations on all inputs, for every seed.
 
     Returns a list over layers (hidden layers, then the output's softmax
-    probabilities), each float32 of shape (seeds, n_samples, units).
+    probabilities), each float32 of shape (seeds, n_samples, units). On the CPU the
+    compiled kernel computes them (with the kernel's tanh, within 4e-7 of torch's).
     """
+    if device == "cpu":
+        sizes = np.array(layout.sizes, dtype=np.int64)
+        both = _kernel.forward_all(
+            np.ascontiguousarray(params, dtype=np.float32),
+            np.ascontiguousarray(X, dtype=np.float32),
+            sizes, layout.off_w, layout.off_b, activation_code(activation), FORWARD_CHUNK,
+        )
+        bounds = np.cumsum((0, *layout.sizes[1:]))
+        return [both[:, :, a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return _torch_layer_activations(layout, params, X, activation, device)
+
+
+def _torch_layer_activations(
+    layout: Layout, params: np.ndarray, X: np.ndarray, activation: str, device: str
+) -> list[np.ndarray]:
+    """:func:`layer_activations` with PyTorch, on any device."""
     dev = torch.device(device)
     with torch.no_grad():
         flat = torch.as_tensor(params, device=dev)

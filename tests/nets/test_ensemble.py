@@ -1,0 +1,131 @@
+"""The ensemble engines: seeds independent, the CPU kernel equal to autograd."""
+
+import numpy as np
+import pytest
+import torch
+
+from infoplane.config import RunConfig
+from infoplane.datasets import Dataset, tishby12
+from infoplane.nets.activations import ACTIVATIONS
+from infoplane.nets.ensemble import (
+    CpuEnsemble,
+    TorchEnsemble,
+    _torch_layer_activations,
+    layer_activations,
+    make_setup,
+)
+
+
+def _small_data(n_classes: int = 2) -> Dataset:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5)).astype(np.float32)
+    y = (rng.integers(0, n_classes, 300)).astype(np.int64)
+    return Dataset("small", X, y, np.eye(n_classes)[y])
+
+
+def test_three_seed_ensemble_equals_seeds_trained_alone():
+    data = tishby12()
+    config = RunConfig(seeds=3, seed=7, epochs=4, batch_size=512)
+    together = CpuEnsemble(make_setup(config, data), config, data)
+    stats = together.train(4)
+    for k in range(3):
+        alone_cfg = config.replace(seeds=1, seed=7 + k)
+        alone = CpuEnsemble(make_setup(alone_cfg, data), alone_cfg, data)
+        alone_stats = alone.train(4)
+        np.testing.assert_allclose(together.params[k], alone.params[0], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(stats[:, k], alone_stats[:, 0], rtol=1e-5)
+
+
+def test_torch_ensemble_equals_seeds_trained_alone():
+    data = _small_data()
+    config = RunConfig(seeds=3, epochs=3, batch_size=64, widths=(6, 4))
+    together = TorchEnsemble(make_setup(config, data), config, data)
+    together.train(3)
+    for k in range(3):
+        alone_cfg = config.replace(seeds=1, seed=k)
+        alone = TorchEnsemble(make_setup(alone_cfg, data), alone_cfg, data)
+        alone.train(3)
+        np.testing.assert_allclose(together.params[k], alone.params[0], atol=1e-5)
+
+
+def test_seeds_differ_in_init_split_and_order():
+    data = tishby12()
+    setup = make_setup(RunConfig(seeds=2), data)
+    assert not np.allclose(setup.params[0], setup.params[1])
+    assert not np.array_equal(setup.train_idx[0], setup.train_idx[1])
+    assert setup.order_states[0] != setup.order_states[1]
+    assert setup.train_idx.shape == (2, round(0.85 * 4096))
+    assert setup.train_mask.sum(axis=1).tolist() == [3482, 3482]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_cpu_kernel_matches_torch_autograd(activation, optimizer):
+    data = _small_data()
+    config = RunConfig(
+        seeds=2, widths=(6, 4), activation=activation, optimizer=optimizer, lr=0.01,
+        momentum=0.9 if optimizer == "sgd" else 0.0, weight_decay=1e-3, batch_size=64,
+        epochs=3,
+    )
+    setup = make_setup(config, data)
+    cpu, ref = CpuEnsemble(setup, config, data), TorchEnsemble(setup, config, data)
+    stats_cpu, stats_ref = cpu.train(3), ref.train(3)
+    assert not np.allclose(cpu.params, setup.params)  # it did train
+    np.testing.assert_allclose(cpu.params, ref.params, atol=2e-5, rtol=1e-4)
+    np.testing.assert_allclose(stats_cpu, stats_ref, rtol=2e-3, atol=1e-6)
+
+
+def test_cpu_kernel_matches_torch_with_three_classes():
+    data = _small_data(n_classes=3)
+    config = RunConfig(seeds=2, widths=(5,), batch_size=50, epochs=2, lr=0.01)
+    setup = make_setup(config, data)
+    cpu, ref = CpuEnsemble(setup, config, data), TorchEnsemble(setup, config, data)
+    cpu.train(2)
+    ref.train(2)
+    np.testing.assert_allclose(cpu.params, ref.params, atol=2e-5, rtol=1e-4)
+
+
+def test_full_batch_statistics_closed_case():
+    """With one minibatch per epoch the gradient std is 0 and the mean is the
+    gradient at the weights before the update (computed here with autograd)."""
+    data = _small_data()
+    config = RunConfig(seeds=2, widths=(6, 4), batch_size=10_000, epochs=1)
+    setup = make_setup(config, data)
+    stats = CpuEnsemble(setup, config, data).train(1)
+    assert np.all(stats[0, :, :, 1] < 1e-6)
+    train = setup.train_idx
+    for s in range(2):
+        layers = [
+            (torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True))
+            for w, b in setup.layout.unflatten(setup.params[s])
+        ]
+        h = torch.tensor(data.X[train[s]])
+        for k, (w, b) in enumerate(layers):
+            h = h @ w + b
+            if k < len(layers) - 1:
+                h = torch.tanh(h)
+        torch.nn.functional.cross_entropy(h, torch.tensor(data.y[train[s]])).backward()
+        for k, (w, _) in enumerate(layers):
+            assert stats[0, s, k, 0] == pytest.approx(w.grad.norm().item(), rel=1e-4)
+        # the weight norm is the one after the update: it moved away from the init
+        assert stats[0, s, 0, 2] != pytest.approx(layers[0][0].norm().item(), rel=1e-7)
+
+
+def test_layer_activations_shapes_and_softmax():
+    data = tishby12()
+    setup = make_setup(RunConfig(seeds=2), data)
+    acts = layer_activations(setup.layout, setup.params, data.X, "tanh")
+    assert [a.shape for a in acts] == [(2, 4096, w) for w in (10, 7, 5, 4, 3, 2)]
+    assert np.allclose(acts[-1].sum(axis=2), 1, atol=1e-6)
+    assert all(np.abs(a).max() <= 1 for a in acts)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "elu"])
+def test_cpu_activations_match_torch(activation):
+    data = _small_data(n_classes=3)
+    setup = make_setup(RunConfig(seeds=2, widths=(6, 4), activation=activation), data)
+    fast = layer_activations(setup.layout, setup.params, data.X, activation, "cpu")
+    ref = _torch_layer_activations(setup.layout, setup.params, data.X, activation, "cpu")
+    assert len(fast) == len(ref) == 3
+    for a, b in zip(fast, ref, strict=True):
+        np.testing.assert_allclose(a, b, atol=2e-6)

@@ -1,0 +1,41 @@
+import numpy as np
+
+from infoplane.nets import _kernel
+from infoplane.nets.activations import tanh_rational_coefficients
+
+
+def test_fast_tanh_accuracy_and_range():
+    x = np.linspace(-30, 30, 200_001, dtype=np.float32)
+    approx = _kernel.fast_tanh_array(x)
+    assert np.abs(approx - np.tanh(x.astype(np.float64))).max() < 5e-7
+    assert np.abs(approx).max() <= 1.0 + 3e-7
+    assert np.all(np.diff(approx) >= -5e-7)  # monotone up to rounding
+
+
+def test_rational_coefficients_give_exact_tanh_to_float64():
+    P, Q = tanh_rational_coefficients(16)
+    x = np.linspace(0, 9, 10_001)
+    u = x * x
+    approx = x * np.polyval(P[::-1], u) / np.polyval(Q[::-1], u)
+    assert np.abs(approx - np.tanh(x)).max() < 1e-11
+
+
+def test_shuffles_are_permutations_and_reproducible():
+    source = np.arange(100, dtype=np.int64)
+    states = np.array([1, 2], dtype=np.uint64)
+    orders = _kernel.epoch_orders(states.copy(), np.stack([source, source]), 5)
+    assert orders.shape == (5, 2, 100)
+    for e in range(5):
+        for s in range(2):
+            assert np.array_equal(np.sort(orders[e, s]), source)
+    assert not np.array_equal(orders[0, 0], orders[1, 0])
+    assert not np.array_equal(orders[0, 0], orders[0, 1])
+    again = _kernel.epoch_orders(states.copy(), np.stack([source, source]), 5)
+    assert np.array_equal(orders, again)
+
+
+def test_shuffle_positions_are_uniform():
+    source = np.arange(4, dtype=np.int64)
+    orders = _kernel.epoch_orders(np.array([9], dtype=np.uint64), source[None], 20_000)[:, 0]
+    counts = np.stack([(orders == v).sum(axis=0) for v in range(4)])  # value x position
+    assert np.abs(counts / 20_000 - 0.25).max() < 0.02

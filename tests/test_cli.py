@@ -1,0 +1,179 @@
+"""The command line as a user meets it: files written, one-line errors, exit codes."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from infoplane import store
+from infoplane.cli import main
+
+TABLES = ("information", "training", "gradients")
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "r"
+    code = main(["run", "--epochs", "60", "--seeds", "3", "--log-epochs", "15", "--quiet",
+                 "--out", str(out)])
+    assert code == 0
+    return out
+
+
+def test_run_writes_every_file_with_its_columns(run_dir):
+    names = {p.name for p in run_dir.iterdir()}
+    assert {"config.toml", "information.parquet", "training.parquet", "gradients.parquet",
+            "information_plane.png", "snr.png", "training.png"} <= names
+    assert not [n for n in names if n.startswith(".")]  # no temporary files left
+    for name in TABLES:
+        df = pd.read_parquet(run_dir / f"{name}.parquet")
+        assert list(df.columns[: len(store.SCHEMAS[name])]) == list(store.SCHEMAS[name])
+    info = pd.read_parquet(run_dir / "information.parquet")
+    assert set(info["layer"]) == {1, 2, 3, 4, 5, 6}
+    assert set(info["seed"]) == {0, 1, 2}
+    assert info["epoch"].min() == 0 and info["epoch"].max() == 60
+    assert (info["ixt"] <= 12 + 1e-9).all() and (info["ity"] >= 0).all()
+    assert (info["ity"] <= info["ixt"] + 1e-9).all()
+    grads = pd.read_parquet(run_dir / "gradients.parquet")
+    assert len(grads) == 60 * 3 * 6
+    assert np.allclose(grads["snr"], grads["grad_mean_norm"] / grads["grad_std_norm"])
+
+
+def test_information_at_init_matches_estimator_on_recomputed_activations(run_dir):
+    """The stored numbers are the estimator's on the layer activations of the stored
+    config (recomputed here through the public API)."""
+    from infoplane import estimate_information
+    from infoplane.config import RunConfig
+    from infoplane.datasets import tishby12
+    from infoplane.nets.ensemble import layer_activations, make_setup
+
+    config = RunConfig.from_toml(run_dir / "config.toml")
+    data = tishby12()
+    setup = make_setup(config, data)
+    acts = layer_activations(setup.layout, setup.params, data.X, config.activation)
+    info = pd.read_parquet(run_dir / "information.parquet")
+    row = info[(info.epoch == 0) & (info.seed == 1) & (info.layer == 3)].iloc[0]
+    expected = estimate_information(acts[2][1], data.y, bins=30)
+    assert row.ixt == pytest.approx(expected.ixt) and row.ity == pytest.approx(expected.ity)
+
+
+def test_config_toml_reruns_the_same_numbers(run_dir, tmp_path):
+    out = tmp_path / "again"
+    assert main(["run", "--config", str(run_dir / "config.toml"), "--quiet",
+                 "--out", str(out)]) == 0
+    for name in TABLES:
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(run_dir / f"{name}.parquet"), pd.read_parquet(out / f"{name}.parquet")
+        )
+
+
+def test_plot_redraws_figures(run_dir, capsys):
+    for png in run_dir.glob("*.png"):
+        png.unlink()
+    assert main(["plot", str(run_dir)]) == 0
+    assert (run_dir / "information_plane.png").stat().st_size > 10_000
+    assert "snr.png" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "--epochs", "0"], "--epochs must be > 0"),
+        (["run", "--epochs", "-5"], "--epochs must be > 0"),
+        (["run", "--train-fraction", "1.5"], "--train-fraction must be in (0, 1]"),
+        (["run", "--train-fraction", "0"], "--train-fraction must be in (0, 1]"),
+        (["run", "--widths", ""], "--widths must name at least one hidden layer"),
+        (["run", "--widths", "10,x"], "comma-separated integers"),
+        (["run", "--widths", "10,0"], "--widths must be positive"),
+        (["run", "--activation", "swish"], "unknown --activation 'swish'"),
+        (["run", "--optimizer", "lbfgs"], "unknown --optimizer"),
+        (["run", "--estimator", "magic"], "unknown estimator 'magic'"),
+        (["run", "--estimator-option", "binning.colour=3"], "takes no option 'colour'"),
+        (["run", "--device", "tpu"], "unknown --device"),
+        (["run", "--lr", "nan"], "--lr must be a finite number > 0"),
+        (["run", "--seeds", "0"], "--seeds must be > 0"),
+        (["run", "--log-epochs", "1"], "--log-epochs must be >= 2"),
+        (["run", "--dataset", "/no/such/file.npz"], "no such data file"),
+        (["run", "--config", "/no/such/config.toml"], "no such config file"),
+        (["run", "--bogus"], "unrecognized arguments: --bogus"),
+        (["plot", "/no/such/run"], "no such file"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_one_line_exit_2(argv, message, capsys, tmp_path):
+    code = main([*argv, "--out", str(tmp_path / "o")] if argv[0] == "run" else argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "o" / "information.parquet").exists()
+
+
+def test_config_file_errors(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("epochs = 10\ncolour = 'red'\n")
+    assert main(["run", "--config", str(bad)]) == 2
+    assert "unknown key(s) colour" in capsys.readouterr().err
+    bad.write_text("epochs = [oops\n")
+    assert main(["run", "--config", str(bad)]) == 2
+    assert "not a valid TOML file" in capsys.readouterr().err
+    bad.write_text('epochs = "ten"\n')
+    assert main(["run", "--config", str(bad)]) == 2
+    assert "--epochs must be an integer" in capsys.readouterr().err
+
+
+def test_flags_override_config_file(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'epochs = 500\nseeds = 2\nlog_epochs = 5\nquiet = true\nout = "{tmp_path / "a"}"\n')
+    assert main(["run", "--config", str(cfg), "--epochs", "8"]) == 0
+    written = (tmp_path / "a" / "config.toml").read_text()
+    assert "epochs = 8" in written and "seeds = 2" in written
+
+
+def test_user_dataset_and_relu_range(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    path = tmp_path / "mine.npz"
+    np.savez(path, X=X, y=y)
+    out = tmp_path / "mine"
+    assert main(["run", "--dataset", str(path), "--widths", "6,3", "--activation", "relu",
+                 "--epochs", "60", "--lr", "0.05", "--seeds", "2", "--quiet", "--out", str(out),
+                 "--estimator-option", "binning.bins=10", "--train-fraction", "1.0"]) == 0
+    info = pd.read_parquet(out / "information.parquet")
+    assert (info["ixt"] <= np.log2(200) + 1e-9).all()
+    training = pd.read_parquet(out / "training.parquet")
+    assert training["test_accuracy"].isna().all()  # no test set at fraction 1
+    assert training["train_accuracy"].iloc[-1] > 0.5
+
+
+def test_divergence_is_a_user_error(tmp_path, capsys):
+    out = tmp_path / "d"
+    code = main(["run", "--lr", "1e30", "--optimizer", "sgd", "--epochs", "20", "--seeds", "2",
+                 "--quiet", "--out", str(out), "--activation", "linear"])
+    assert code == 2
+    assert "training diverged" in capsys.readouterr().err
+    assert (out / "config.toml").exists()
+
+
+def test_interrupt_keeps_what_was_trained(tmp_path, monkeypatch, capsys):
+    from infoplane.nets import ensemble
+
+    calls = {"n": 0}
+    original = ensemble.CpuEnsemble.train
+
+    def train_then_interrupt(self, n_epochs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return original(self, n_epochs)
+
+    monkeypatch.setattr(ensemble.CpuEnsemble, "train", train_then_interrupt)
+    out = tmp_path / "i"
+    code = main(["run", "--epochs", "100", "--seeds", "2", "--log-epochs", "20", "--quiet",
+                 "--out", str(out)])
+    assert code == 130
+    assert "interrupted" in capsys.readouterr().err
+    info = pd.read_parquet(out / "information.parquet")
+    grads = pd.read_parquet(out / "gradients.parquet")
+    assert 0 < info["epoch"].max() < 100
+    assert grads["epoch"].max() == 3  # three one-epoch chunks trained before the interrupt

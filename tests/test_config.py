@@ -1,0 +1,31 @@
+import pytest
+
+from infoplane.config import RunConfig
+from infoplane.errors import InfoplaneError
+
+
+def test_defaults_are_the_paper_preset():
+    c = RunConfig()
+    assert (c.dataset, c.widths, c.activation, c.optimizer, c.lr) == (
+        "tishby12", (10, 7, 5, 4, 3), "tanh", "adam", 4e-4)
+    assert (c.batch_size, c.epochs, c.seeds, c.train_fraction, c.bins) == (
+        512, 10000, 50, 0.85, 30)
+
+
+def test_toml_round_trip(tmp_path):
+    c = RunConfig(widths=(8, 4), activation="relu", soft_labels=2.5, estimators=("binning",),
+                  estimator_options={"binning": {"bins": 12}}, ib=True)
+    path = tmp_path / "c.toml"
+    path.write_text(c.to_toml())
+    assert RunConfig.from_toml(path) == c
+
+
+def test_unknown_keys_and_types():
+    with pytest.raises(InfoplaneError, match="unknown key"):
+        RunConfig.from_mapping({"epoch": 3})
+    with pytest.raises(InfoplaneError, match="--batch-size must be an integer"):
+        RunConfig.from_mapping({"batch_size": 3.5})
+    with pytest.raises(InfoplaneError, match="--momentum"):
+        RunConfig(momentum=1.5)
+    with pytest.raises(InfoplaneError, match="--weight-decay"):
+        RunConfig(weight_decay=-1)
