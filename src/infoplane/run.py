@@ -114,6 +114,7 @@ def summary(result: RunResult) -> str:
         f"in {result.seconds['total']:.1f} s",
         f"final accuracy (mean over seeds): train {np.nanmean(last['train_accuracy']):.3f}, "
         f"test {_mean_or_na(last['test_accuracy'])}",
+        "time: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()),
         f"results in {result.out}/: " + ", ".join(
             sorted(p.name for p in result.out.iterdir() if not p.name.startswith("."))
         ),
