@@ -42,8 +42,9 @@ def baseline_loop(config: RunConfig, data: Dataset, epochs: int) -> float:
         sizes = setup.layout.sizes
         for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
             linear = torch.nn.Linear(n_in, n_out)
-            torch.nn.init.trunc_normal_(linear.weight, std=1 / math.sqrt(n_in), a=-2 / math.sqrt(n_in),
-                                        b=2 / math.sqrt(n_in), generator=gen)
+            std = 1 / math.sqrt(n_in)
+            torch.nn.init.trunc_normal_(linear.weight, std=std, a=-2 * std, b=2 * std,
+                                        generator=gen)
             torch.nn.init.zeros_(linear.bias)
             layers.append(linear)
             if k < len(sizes) - 2:
@@ -118,8 +119,9 @@ def main() -> None:
     if args.e2e:
         with tempfile.TemporaryDirectory() as out:
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "infoplane.cli", "run", "--quiet", "--out", out,
-                            "--device", args.device], check=True)
+            command = [sys.executable, "-m", "infoplane.cli", "run", "--quiet", "--out", out,
+                       "--device", args.device]
+            subprocess.run(command, check=True)
             print(f"\nend to end: `infoplane run` (paper preset) {time.perf_counter() - start:.1f} s")
 
 

@@ -123,7 +123,8 @@ def test_config_file_errors(tmp_path, capsys):
 
 def test_flags_override_config_file(tmp_path):
     cfg = tmp_path / "c.toml"
-    cfg.write_text(f'epochs = 500\nseeds = 2\nlog_epochs = 5\nquiet = true\nout = "{tmp_path / "a"}"\n')
+    out = tmp_path / "a"
+    cfg.write_text(f'epochs = 500\nseeds = 2\nlog_epochs = 5\nquiet = true\nout = "{out}"\n')
     assert main(["run", "--config", str(cfg), "--epochs", "8"]) == 0
     written = (tmp_path / "a" / "config.toml").read_text()
     assert "epochs = 8" in written and "seeds = 2" in written

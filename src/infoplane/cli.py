@@ -41,7 +41,9 @@ def _estimator_option(text: str) -> tuple[str, str, Any]:
     name_key, sep, raw = text.partition("=")
     name, dot, key = name_key.partition(".")
     if not (sep and dot and name and key):
-        raise argparse.ArgumentTypeError(f"expected NAME.KEY=VALUE like kde.sigma2=0.05, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected NAME.KEY=VALUE like kde.sigma2=0.05, got {text!r}"
+        )
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:

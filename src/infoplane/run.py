@@ -34,7 +34,9 @@ class RunResult:
     seconds: dict[str, float]
 
 
-def run(config: RunConfig, out: str | Path, *, quiet: bool = False, plots: bool = True) -> RunResult:
+def run(
+    config: RunConfig, out: str | Path, *, quiet: bool = False, plots: bool = True
+) -> RunResult:
     """Train ``config.seeds`` networks at once and write the run directory ``out``.
 
     Writes ``config.toml`` first, then ``information.parquet``, ``training.parquet``,

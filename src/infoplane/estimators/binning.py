@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from infoplane.errors import check
-from infoplane.estimators._counting import binned_codes, code_entropies
 from infoplane.estimators._base import Estimator, InformationEstimate, register
+from infoplane.estimators._counting import binned_codes, code_entropies
 
 _MAX_CODE = 2**62
 """Packed pattern codes stay below this so that code * n_labels fits in int64."""
@@ -118,21 +118,19 @@ def _label_entropy(y: np.ndarray) -> tuple[float, int]:
     return float(-(p * np.log2(p)).sum()), counts.size
 
 
-def binning_information_many(
+def binned_pattern_codes(
     Ts: np.ndarray,
-    y: np.ndarray,
     *,
-    X: np.ndarray | None = None,
     bins: int = 30,
     value_range: tuple[float, float] | None = (-1.0, 1.0),
     bin_size: float | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Binning estimates for a stack of layers ``Ts`` (points, n, units), in bits.
+) -> np.ndarray:
+    """The binned state of each sample as one int64 code, for a stack (points, n, units).
 
-    With ``value_range=None`` each point is binned over its own min and max.
-    Returns ``(ixt, ity)``, each of shape (points,).
+    Equal codes within a row mean equal tuples of bin indices. With
+    ``value_range=None`` each point is binned over its own min and max.
+    Returns int64 codes of shape (points, n), all >= 0 and < 2**62.
     """
-    del X  # binning compares the layer with the labels only
     Ts = np.asarray(Ts)
     rows, units = Ts.shape[0], Ts.shape[-1]
     if value_range is None:
@@ -149,21 +147,34 @@ def binning_information_many(
         n_bins = np.full(rows, int(bins), dtype=np.int64)
         width = (high - low) / n_bins
     if units * np.log2(max(int(n_bins.max()), 2)) < 62:
-        codes = binned_codes(np.ascontiguousarray(Ts), low, width, n_bins)
-    else:  # too wide to pack directly: bin in NumPy, re-rank densely while packing
-        codes = np.stack(
-            [
-                pattern_codes(
-                    bin_indices(T, bins=int(nb), value_range=(lo_, lo_ + nb * w), bin_size=None)[0],
-                    int(nb),
-                )
-                for T, lo_, w, nb in zip(Ts, low, width, n_bins, strict=True)
-            ]
-        )
+        return binned_codes(np.ascontiguousarray(Ts), low, width, n_bins)
+    # too wide to pack directly: bin in NumPy, re-rank densely while packing
+    return np.stack([
+        pattern_codes(bin_indices(T, bins=int(nb), value_range=(lo_, lo_ + nb * w))[0], int(nb))
+        for T, lo_, w, nb in zip(Ts, low, width, n_bins, strict=True)
+    ])
+
+
+def binning_information_many(
+    Ts: np.ndarray,
+    y: np.ndarray,
+    *,
+    X: np.ndarray | None = None,
+    bins: int = 30,
+    value_range: tuple[float, float] | None = (-1.0, 1.0),
+    bin_size: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Binning estimates for a stack of layers ``Ts`` (points, n, units), in bits.
+
+    With ``value_range=None`` each point is binned over its own min and max.
+    Returns ``(ixt, ity)``, each of shape (points,).
+    """
+    del X  # binning compares the layer with the labels only
+    codes = binned_pattern_codes(Ts, bins=bins, value_range=value_range, bin_size=bin_size)
     h_y, n_labels = _label_entropy(y)
     h_t, h_ty = entropies_from_codes(codes, y, n_labels)
-    ity = np.clip(h_t + h_y - h_ty, 0.0, None)  # exact up to rounding; clamp -1e-16
-    return h_t, ity
+    # exact up to rounding: clamp the -4e-16 of a constant layer to 0
+    return np.clip(h_t, 0.0, None), np.clip(h_t + h_y - h_ty, 0.0, None)
 
 
 def binning_information(T: np.ndarray, y: np.ndarray, **options: Any) -> InformationEstimate:

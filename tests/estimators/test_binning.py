@@ -1,0 +1,124 @@
+"""The binning estimator: exact discrete answers, properties, an independent check."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from infoplane import InfoplaneError, estimate_information
+from infoplane.estimators import get_estimator
+from infoplane.estimators.binning import bin_indices, pattern_codes
+
+
+def entropy_bits(labels: np.ndarray) -> float:
+    p = np.unique(labels, return_counts=True)[1] / labels.size
+    return float(-(p * np.log2(p)).sum())
+
+
+def test_all_patterns_distinct_gives_log2_n():
+    n = 32
+    T = np.linspace(-0.99, 0.99, n)[:, None]  # one value per bin of 32
+    est = estimate_information(T, np.zeros(n), bins=n)
+    assert est.ixt == pytest.approx(np.log2(n))
+    assert est.ity == pytest.approx(0.0, abs=1e-12)
+
+
+def test_distinct_multiunit_patterns_give_log2_n():
+    grid = np.linspace(-0.9, 0.9, 4)
+    T = np.array([[a, b, c] for a in grid for b in grid for c in grid])  # 64 patterns
+    assert estimate_information(T, np.arange(64) % 2, bins=4).ixt == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize("n", [10, 50])  # n = 10 once gave -4e-16 by rounding
+def test_constant_layer_gives_zero(n):
+    est = estimate_information(np.full((n, 3), 0.3), np.arange(n) % 2)
+    assert est.ixt == 0.0
+    assert est.ity == 0.0
+
+
+def test_a_unit_equal_to_the_label_gives_h_y():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 200)
+    T = np.column_stack([np.array([-0.9, 0.0, 0.9])[y], rng.uniform(-1, 1, 200)])
+    assert estimate_information(T, y).ity == pytest.approx(entropy_bits(y))
+
+
+def test_values_outside_the_range_fall_in_the_end_bins():
+    idx, n_bins = bin_indices(np.array([-5.0, -1.0, -0.99, 0.99, 1.0, 5.0]), bins=30)
+    assert n_bins == 30
+    assert idx.tolist() == [0, 0, 0, 29, 29, 29]
+    T = np.array([[-5.0], [-0.99], [0.99], [7.0]])  # two patterns, not four
+    assert estimate_information(T, [0, 0, 1, 1]).ixt == pytest.approx(1.0)
+
+
+layers = st.integers(2, 40).flatmap(
+    lambda n: st.tuples(
+        arrays(np.float64, st.tuples(st.just(n), st.integers(1, 4)), elements=st.floats(-1.5, 1.5)),
+        arrays(np.int64, n, elements=st.integers(0, 2)),
+    )
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(layers, st.sampled_from([2, 5, 30]))
+def test_bounds(layer, bins):
+    T, y = layer
+    est = estimate_information(T, y, bins=bins)
+    tol = 1e-9
+    assert -tol <= est.ity <= min(est.ixt, entropy_bits(y)) + tol
+    assert 0.0 <= est.ixt <= np.log2(T.shape[0]) + tol
+
+
+@settings(max_examples=20, deadline=None)
+@given(layers, st.randoms(use_true_random=False))
+def test_invariant_to_permuting_units_and_samples(layer, random):
+    T, y = layer
+    rng = np.random.default_rng(random.randrange(2**32))
+    rows, cols = rng.permutation(T.shape[0]), rng.permutation(T.shape[1])
+    a = estimate_information(T, y)
+    b = estimate_information(T[rows][:, cols], y[rows])
+    assert b.ixt == pytest.approx(a.ixt, abs=1e-9)
+    assert b.ity == pytest.approx(a.ity, abs=1e-9)
+
+
+def test_wide_layer_agrees_with_np_unique():
+    rng = np.random.default_rng(1)
+    n, units, bins = 500, 20, 30  # 30**20 > 2**62: forces the dense re-ranking
+    T = np.tanh(rng.standard_normal((n, units)))
+    T[::2, :] = T[1::2, :]  # repeated patterns, so H(T) < log2 n
+    y = rng.integers(0, 2, n)
+    idx, _ = bin_indices(T, bins=bins)
+    _, t_codes = np.unique(idx, axis=0, return_inverse=True)
+    _, ty_codes = np.unique(np.column_stack([idx, y]), axis=0, return_inverse=True)
+    h_t, h_ty = entropy_bits(t_codes.ravel()), entropy_bits(ty_codes.ravel())
+    est = estimate_information(T, y, bins=bins)
+    assert est.ixt == pytest.approx(h_t, abs=1e-12)
+    assert est.ity == pytest.approx(h_t + entropy_bits(y) - h_ty, abs=1e-12)
+    codes = pattern_codes(idx, bins)
+    assert np.unique(codes).size == np.unique(idx, axis=0).shape[0]
+
+
+def test_many_matches_one_at_a_time():
+    rng = np.random.default_rng(2)
+    Ts = np.tanh(2 * rng.standard_normal((4, 100, 3)))
+    y = rng.integers(0, 2, 100)
+    ixt, ity = get_estimator("binning").many(Ts, y, bins=10)
+    for point, T in enumerate(Ts):
+        est = estimate_information(T, y, bins=10)
+        assert (ixt[point], ity[point]) == pytest.approx((est.ixt, est.ity))
+
+
+@pytest.mark.parametrize(
+    ("T", "y", "kwargs", "message"),
+    [
+        (np.array([[0.1], [np.nan]]), [0, 1], {}, "NaN"),
+        (np.zeros((3, 2)), [0, 1], {}, "3 samples"),
+        (np.zeros((3, 2)), [0, 1, 0], {"bogus": 1}, "no option 'bogus'"),
+        (np.zeros((3, 2)), [0, 1, 0], {"estimator": "nope"}, "unknown estimator"),
+        (np.zeros((3, 2)), [0, 1, 0], {"bin_size": -1.0}, "bin_size"),
+    ],
+)
+def test_user_errors_raise_infoplane_error(T, y, kwargs, message):
+    with pytest.raises(InfoplaneError, match=message):
+        estimate_information(T, y, **kwargs)
