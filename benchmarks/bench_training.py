@@ -122,7 +122,8 @@ def main() -> None:
             command = [sys.executable, "-m", "infoplane.cli", "run", "--quiet", "--out", out,
                        "--device", args.device]
             subprocess.run(command, check=True)
-            print(f"\nend to end: `infoplane run` (paper preset) {time.perf_counter() - start:.1f} s")
+            seconds = time.perf_counter() - start
+            print(f"\nend to end: `infoplane run` (paper preset) {seconds:.1f} s")
 
 
 if __name__ == "__main__":

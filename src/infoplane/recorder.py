@@ -61,9 +61,14 @@ class Recorder:
     def n_epochs_trained(self) -> int:
         return int(sum(s.shape[0] for s in self._grad_stats))
 
-    def activations(self) -> Iterator[tuple[int, list[np.ndarray]]]:
-        """(epoch, per-layer activations (seeds, n_samples, units)) for each snapshot."""
+    def activations(
+        self, epochs: set[int] | None = None
+    ) -> Iterator[tuple[int, list[np.ndarray]]]:
+        """(epoch, per-layer activations (seeds, n_samples, units)) for each snapshot
+        (or for those of ``epochs``)."""
         for epoch, params in zip(self.epochs, self._params, strict=True):
+            if epochs is not None and epoch not in epochs:
+                continue
             yield epoch, layer_activations(
                 self.setup.layout, params, self.data.X, self.config.activation,
                 self.config.device,
@@ -92,7 +97,7 @@ class Recorder:
         ``progress`` is called with the number of snapshots done after each one.
         """
         options = self.options
-        ranges = self._value_ranges()
+        ranges = self.value_ranges()
         y = self.data.y
         info_rows: list[pd.DataFrame] = []
         train_rows: list[pd.DataFrame] = []
@@ -103,8 +108,8 @@ class Recorder:
                 for name, opts in options.items():
                     estimator = get_estimator(name)
                     Ts = acts
-                    if name in ("binning", "adaptive") and ranges[layer - 1] is not None:
-                        Ts = _rescale(acts, ranges[layer - 1])
+                    if name in ("binning", "adaptive"):
+                        Ts = self.binning_view(acts, ranges[layer - 1])
                     ixt, ity = estimator.many(Ts, y, X=self.data.X, **opts)
                     info_rows.append(pd.DataFrame({
                         "seed": seeds, "epoch": epoch, "layer": layer, "estimator": name,
@@ -128,7 +133,12 @@ class Recorder:
             options[name] = {**estimator.defaults, **given}
         return options
 
-    def _value_ranges(self) -> list[np.ndarray | None]:
+    @staticmethod
+    def binning_view(acts: np.ndarray, ranges: np.ndarray | None) -> np.ndarray:
+        """Activations as binned: unchanged, or each seed's [low, high] mapped to [-1, 1]."""
+        return acts if ranges is None else _rescale(acts, ranges)
+
+    def value_ranges(self) -> list[np.ndarray | None]:
         """Per layer: None (bin over [-1, 1]) or per-seed (low, high) over all snapshots.
 
         Bounded activations (and the softmax output) use the paper's [-1, 1]; unbounded

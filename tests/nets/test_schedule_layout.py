@@ -25,7 +25,8 @@ def test_log_spaced_epochs_rejects_bad_values():
 
 def test_layout_offsets_and_init():
     layout = Layout((12, 10, 7, 5, 4, 3, 2))
-    assert layout.n_params == sum(a * b + b for a, b in zip(layout.sizes, layout.sizes[1:], strict=False))
+    pairs = zip(layout.sizes, layout.sizes[1:], strict=False)
+    assert layout.n_params == sum(a * b + b for a, b in pairs)
     rng = np.random.default_rng(0)
     flats = np.stack([layout.initial_parameters(rng) for _ in range(300)])
     for k, (w, b) in enumerate(layout.unflatten(flats)):

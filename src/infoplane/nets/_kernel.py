@@ -136,14 +136,13 @@ def _dense(p, ow, ob, h_in, z_out, n_in, n_out, bs):
 
 
 @njit(**_JIT)
-def _softmax_grad(z, labels, delta, n_classes, bs):
-    """delta = (softmax(z) - onehot(labels)) / bs, the gradient of the mean loss."""
-    inv = ONE / np.float32(bs)
-    if n_classes == 2:  # softmax of two logits is a sigmoid of their difference
+def _softmax(z, out, n_classes, bs):
+    """out[:, :bs] = softmax over classes of z[:, :bs]."""
+    if n_classes == 2:
         for b in range(bs):
             p1 = _sigmoid(z[1, b] - z[0, b])
-            delta[1, b] = p1 * inv
-            delta[0, b] = (ONE - p1) * inv
+            out[1, b] = p1
+            out[0, b] = ONE - p1
     else:
         for b in range(bs):
             top = z[0, b]
@@ -151,10 +150,20 @@ def _softmax_grad(z, labels, delta, n_classes, bs):
                 top = max(top, z[j, b])
             total = np.float32(0.0)
             for j in range(n_classes):
-                delta[j, b] = math.exp(z[j, b] - top)
-                total += delta[j, b]
+                out[j, b] = math.exp(z[j, b] - top)
+                total += out[j, b]
             for j in range(n_classes):
-                delta[j, b] *= inv / total
+                out[j, b] /= total
+
+
+@njit(**_JIT)
+def _softmax_grad(z, labels, delta, n_classes, bs):
+    """delta = (softmax(z) - onehot(labels)) / bs, the gradient of the mean loss."""
+    _softmax(z, delta, n_classes, bs)
+    inv = ONE / np.float32(bs)
+    for j in range(n_classes):
+        for b in range(bs):
+            delta[j, b] *= inv
     for b in range(bs):
         delta[labels[b], b] -= inv
 
@@ -318,27 +327,6 @@ def train_epochs(
                 stats[e, s, layer, 0] = math.sqrt(mean_sq)
                 stats[e, s, layer, 1] = math.sqrt(var_sum)
                 stats[e, s, layer, 2] = math.sqrt(w_sq)
-
-
-@njit(**_JIT)
-def _softmax(z, out, n_classes, bs):
-    """out[:, :bs] = softmax over classes of z[:, :bs]."""
-    if n_classes == 2:
-        for b in range(bs):
-            p1 = _sigmoid(z[1, b] - z[0, b])
-            out[1, b] = p1
-            out[0, b] = ONE - p1
-    else:
-        for b in range(bs):
-            top = z[0, b]
-            for j in range(1, n_classes):
-                top = max(top, z[j, b])
-            total = np.float32(0.0)
-            for j in range(n_classes):
-                out[j, b] = math.exp(z[j, b] - top)
-                total += out[j, b]
-            for j in range(n_classes):
-                out[j, b] /= total
 
 
 @njit(parallel=True, **_JIT)

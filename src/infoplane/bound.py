@@ -1,0 +1,49 @@
+"""A run's layers against the Information Bottleneck bound (the paper's Figure 6).
+
+Each layer's encoder p(t|x) is the deterministic map from an input to the layer's
+binned pattern (the binning estimator's T). With the data set's exact p(y|x) the IB
+module gives the layer's I(X;T), I(T;Y), its gap to the bound and its beta*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from infoplane.datasets import Dataset
+from infoplane.estimators.binning import binned_pattern_codes
+from infoplane.recorder import Recorder
+
+IB_EPOCHS = 12
+"""Logged epochs (log-spaced among them, always the last) placed against the bound."""
+
+
+def curve_table(data: Dataset, *, n_betas: int = 200):
+    """The IB curve of ``data``'s p(y|x) (uniform p(x)) and its table (beta, ixt, ity)."""
+    from infoplane.ib import ib_curve_from_conditional
+
+    curve = ib_curve_from_conditional(data.p_y_given_x, n_betas=n_betas)
+    table = pd.DataFrame({"beta": curve.beta, "ixt": curve.ixt, "ity": curve.ity})
+    return curve, table
+
+
+def chosen_epochs(epochs: list[int], count: int = IB_EPOCHS) -> list[int]:
+    """About ``count`` of the logged ``epochs``, log-spaced, with the first and last."""
+    positions = np.unique(np.round(np.geomspace(1, len(epochs), count)).astype(int) - 1)
+    return [epochs[k] for k in positions]
+
+
+def layers_table(recorder: Recorder, curve, *, bins: int) -> pd.DataFrame:
+    """seed, epoch, layer, ixt, ity, gap, beta for the chosen epochs of a run (bits)."""
+    from infoplane.ib import layers_against_bound
+
+    ranges = recorder.value_ranges()
+    seeds = np.array(recorder.setup.seeds)
+    rows = []
+    for epoch, layers in recorder.activations(set(chosen_epochs(recorder.epochs))):
+        for layer, acts in enumerate(layers, start=1):
+            codes = binned_pattern_codes(recorder.binning_view(acts, ranges[layer - 1]), bins=bins)
+            ixt, ity, gap, beta = layers_against_bound(codes, recorder.data.p_y_given_x, curve)
+            rows.append(pd.DataFrame({"seed": seeds, "epoch": epoch, "layer": layer,
+                                      "ixt": ixt, "ity": ity, "gap": gap, "beta": beta}))
+    return pd.concat(rows, ignore_index=True)
