@@ -27,6 +27,16 @@ def curve_table(data: Dataset, *, n_betas: int = 200):
     return curve, table
 
 
+def describe(curve) -> str:
+    """One line on the bound: trivial for deterministic labels (Kolchinsky et al. 2019)."""
+    if curve.deterministic_labels:
+        return ("IB bound: labels are a deterministic function of the inputs, so the bound is "
+                "the trivial min(I(X;T), H(Y)) (Kolchinsky et al., ICLR 2019); "
+                "use --soft-labels GAMMA for a non-trivial one")
+    return (f"IB bound: I(X;Y) = {curve.ixy:.3f} bits, H(X) = {curve.hx:.2f} bits, "
+            f"{len(curve.beta)} points on the curve")
+
+
 def chosen_epochs(epochs: list[int], count: int = IB_EPOCHS) -> list[int]:
     """About ``count`` of the logged ``epochs``, log-spaced, with the first and last."""
     positions = np.unique(np.round(np.geomspace(1, len(epochs), count)).astype(int) - 1)
@@ -40,7 +50,7 @@ def layers_table(recorder: Recorder, curve, *, bins: int) -> pd.DataFrame:
     ranges = recorder.value_ranges()
     seeds = np.array(recorder.setup.seeds)
     rows = []
-    for epoch, layers in recorder.activations(set(chosen_epochs(recorder.epochs))):
+    for (epoch,), layers in recorder.activations(set(chosen_epochs(recorder.epochs))):
         for layer, acts in enumerate(layers, start=1):
             codes = binned_pattern_codes(recorder.binning_view(acts, ranges[layer - 1]), bins=bins)
             ixt, ity, gap, beta = layers_against_bound(codes, recorder.data.p_y_given_x, curve)

@@ -101,6 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_flags(run)
     plot = sub.add_parser("plot", help="redraw a run's figures from its files")
     plot.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    curve = sub.add_parser("ib-curve", help="compute a data set's Information Bottleneck bound")
+    curve.add_argument("--dataset", default="tishby12",
+                       help="'tishby12' (default) or a .mat / .npz file")
+    curve.add_argument("--soft-labels", type=float, metavar="GAMMA",
+                       help="tishby12 only: p(y=1|x) = sigmoid(GAMMA (f(x) - theta))")
+    curve.add_argument("--betas", type=int, default=200, help="betas swept (default 200)")
+    curve.add_argument("--out", type=Path, required=True, help="output directory")
+    curve.add_argument("--quiet", action="store_true", help="print nothing")
     return parser
 
 
@@ -157,7 +165,31 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "plot": cmd_plot}
+def cmd_ib_curve(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from infoplane import bound, store
+    from infoplane.datasets import load_dataset
+    from infoplane.errors import check
+    from infoplane.plots import save
+    from infoplane.plots.ib_bound import plot_ib_bound
+
+    check(args.betas >= 2, f"--betas must be >= 2, got {args.betas}")
+    data = load_dataset(args.dataset, soft_labels=args.soft_labels)
+    curve, table = bound.curve_table(data, n_betas=args.betas)
+    store.write_table(args.out, "ib_curve", table)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    plot_ib_bound(table, pd.DataFrame(columns=list(store.SCHEMAS["ib_layers"])), ax=ax)
+    save(fig, args.out / "ib_curve.png")
+    if not args.quiet:
+        print(bound.describe(curve))
+        print(f"wrote {args.out / 'ib_curve.parquet'} and {args.out / 'ib_curve.png'}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "plot": cmd_plot, "ib-curve": cmd_ib_curve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,6 +32,7 @@ class RunResult:
     epochs_trained: int
     interrupted: bool
     seconds: dict[str, float]
+    note: str | None = None
 
 
 def run(
@@ -76,7 +77,7 @@ def run(
     t0 = time.perf_counter()
     with tqdm(total=len(recorder.epochs), desc="information", unit="epoch",
               disable=quiet, leave=False) as est_bar:
-        information, training = recorder.tables(progress=lambda k: est_bar.update(1))
+        information, training = recorder.tables(progress=est_bar.update)
     gradients = recorder.gradients_table()
     timings["estimate"] = time.perf_counter() - t0
 
@@ -86,6 +87,11 @@ def run(
     store.write_table(out, "training", training, **meta)
     store.write_table(out, "gradients", gradients, **meta)
     timings["write"] = time.perf_counter() - t0
+    ib_note = None
+    if config.ib:
+        t0 = time.perf_counter()
+        ib_note = write_ib_analysis(out, recorder, config, plots=plots)
+        timings["ib"] = time.perf_counter() - t0
     if plots:
         t0 = time.perf_counter()
         from infoplane.plots import write_run_figures
@@ -96,7 +102,28 @@ def run(
     return RunResult(
         out=out, information=information, training=training, gradients=gradients,
         epochs_trained=recorder.n_epochs_trained, interrupted=interrupted, seconds=timings,
+        note=ib_note,
     )
+
+
+def write_ib_analysis(out: Path, recorder: Recorder, config: RunConfig, *, plots: bool) -> str:
+    """Write ib_curve.parquet, ib_layers.parquet and ib_bound.png; returns a note."""
+    from infoplane import bound
+
+    curve, curve_df = bound.curve_table(recorder.data)
+    layers = bound.layers_table(recorder, curve, bins=config.bins)
+    store.write_table(out, "ib_curve", curve_df)
+    store.write_table(out, "ib_layers", layers)
+    if plots:
+        import matplotlib.pyplot as plt
+
+        from infoplane.plots import save
+        from infoplane.plots.ib_bound import plot_ib_bound
+
+        fig, ax = plt.subplots(figsize=(6.4, 4.8))
+        plot_ib_bound(curve_df, layers, ax=ax)
+        save(fig, out / "ib_bound.png")
+    return bound.describe(curve)
 
 
 def _check_out(out: Path) -> None:
@@ -117,6 +144,7 @@ def summary(result: RunResult) -> str:
         f"final accuracy (mean over seeds): train {np.nanmean(last['train_accuracy']):.3f}, "
         f"test {_mean_or_na(last['test_accuracy'])}",
         "time: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()),
+        *([result.note] if result.note else []),
         f"results in {result.out}/: " + ", ".join(
             sorted(p.name for p in result.out.iterdir() if not p.name.startswith("."))
         ),
