@@ -109,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
     curve.add_argument("--betas", type=int, default=200, help="betas swept (default 200)")
     curve.add_argument("--out", type=Path, required=True, help="output directory")
     curve.add_argument("--quiet", action="store_true", help="print nothing")
+    rep = sub.add_parser("reproduce", help="every experiment of the paper and its critiques, "
+                         "one HTML report")
+    rep.add_argument("--out", type=Path, help="output directory (default "
+                     "runs/reproduce-TIME): runs/, figures/, tables, index.html")
+    rep.add_argument("--quick", action="store_true", help="a reduced version (5 seeds, 2000 "
+                     "epochs) for a first look in a minute or two; default: the paper's "
+                     "scale, 50 seeds x 10000 epochs (hours)")
+    rep.add_argument("--seeds", type=int, help="override the seeds of every run")
+    rep.add_argument("--epochs", type=int, help="override the training epochs of every run")
+    rep.add_argument("--log-epochs", type=int, help="override the logged epochs of every run")
+    rep.add_argument("--critique-seeds", type=int, help="seeds of the kde/noisy estimator "
+                     "run (default 5; quick 1)")
+    rep.add_argument("--critique-log-epochs", type=int, help="logged epochs of the "
+                     "kde/noisy estimator run (default 40; quick 6)")
+    rep.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     return parser
 
 
@@ -189,7 +204,22 @@ def cmd_ib_curve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "plot": cmd_plot, "ib-curve": cmd_ib_curve}
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from infoplane.reproduce import FULL, QUICK, reproduce, summary
+
+    scale = (QUICK if args.quick else FULL).override(
+        seeds=args.seeds, epochs=args.epochs, log_epochs=args.log_epochs,
+        critique_seeds=args.critique_seeds, critique_log_epochs=args.critique_log_epochs,
+    )
+    out = args.out or Path("runs") / f"reproduce-{time.strftime('%Y%m%d-%H%M%S')}"
+    result = reproduce(out, scale=scale, quiet=args.quiet)
+    if not args.quiet:
+        print(summary(result))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "plot": cmd_plot, "ib-curve": cmd_ib_curve,
+            "reproduce": cmd_reproduce}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,147 @@
+"""Claim 4 of the paper: adding hidden layers shortens training.
+
+Shwartz-Ziv & Tishby (2017, Figure 5) train networks of 1 to 6 hidden layers and see
+that deeper networks fit the labels, and compress, in fewer epochs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import entr
+
+from infoplane.analysis._compression import (
+    MIN_COMPRESSION_BITS,
+    compression,
+    seed_mean_ixt,
+    select_estimator,
+)
+from infoplane.analysis._stats import spread
+
+FIT_FRACTION = 0.95
+"""A layer has *fitted* the labels once its I(T;Y) reaches this fraction of I(X;Y)."""
+
+COMPRESSION_DONE = 0.9
+"""A layer's compression is *done* once it has lost this fraction of its total drop."""
+
+
+def input_label_information(p_y_given_x: np.ndarray) -> float:
+    """I(X;Y) in bits for equally likely inputs x and labels drawn from ``p_y_given_x``.
+
+    I(X;Y) = H(Y) - H(Y|X) with p(y) the mean of the rows; for deterministic labels
+    (one-hot rows) it is H(Y).
+
+    >>> input_label_information(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    1.0
+    """
+    p = np.asarray(p_y_given_x, dtype=float)
+    h_y = entr(p.mean(axis=0)).sum()
+    h_y_given_x = entr(p).sum(axis=1).mean()
+    return float(max(h_y - h_y_given_x, 0.0) / np.log(2))
+
+
+def epochs_to_fit(
+    information: pd.DataFrame,
+    target_bits: float,
+    *,
+    fraction: float = FIT_FRACTION,
+    estimator: str | None = None,
+) -> pd.DataFrame:
+    """Per layer, the first logged epoch at which I(T;Y) >= ``fraction * target_bits``.
+
+    Parameters
+    ----------
+    information : DataFrame
+        The run's ``information`` table (bits).
+    target_bits : float
+        I(X;Y) in bits (see :func:`input_label_information`).
+    fraction : float, default 0.95
+    estimator : str, optional
+        Which estimator's rows to use (default: the first in the table).
+
+    Returns
+    -------
+    DataFrame
+        One row per layer: ``layer``; ``fit_epoch``, for the seed-averaged I(T;Y);
+        ``fit_median``, ``fit_q25``, ``fit_q75``, ``fit_std`` over the seeds' own
+        epochs; ``n_reached`` of ``n_seeds``. Epochs are +inf where the level is not
+        reached within the run (quantiles then may be inf too).
+
+    Examples
+    --------
+    >>> info = pd.DataFrame({"seed": 0, "epoch": [0, 10, 100], "layer": 1,
+    ...                      "estimator": "binning", "ixt": 5.0, "ity": [0.1, 0.5, 0.97]})
+    >>> float(epochs_to_fit(info, 1.0).fit_epoch.iloc[0])
+    100.0
+    """
+    rows, _ = select_estimator(information, estimator)
+    level = fraction * target_bits
+    mean = seed_mean_ixt(rows)
+    out = []
+    for layer, curve in mean.groupby("layer", sort=True):
+        each = np.array(
+            [
+                _first_reaching(s.sort_values("epoch", kind="stable"), level)
+                for _, s in rows[rows["layer"] == layer].groupby("seed", sort=True)
+            ]
+        )
+        out.append(
+            {
+                "layer": int(layer),
+                "fit_epoch": _first_reaching(curve, level),
+                **spread(each, "fit"),
+                "n_reached": int(np.isfinite(each).sum()),
+                "n_seeds": int(each.size),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def _first_reaching(curve: pd.DataFrame, level: float) -> float:
+    reached = np.flatnonzero(curve["ity"].to_numpy() >= level)
+    return float(curve["epoch"].iloc[reached[0]]) if reached.size else float("inf")
+
+
+def compression_durations(
+    information: pd.DataFrame,
+    *,
+    estimator: str | None = None,
+    done: float = COMPRESSION_DONE,
+    min_bits: float = MIN_COMPRESSION_BITS,
+) -> pd.DataFrame:
+    """Per layer, how many epochs the compression of the seed-averaged I(X;T) takes.
+
+    The compression starts at the I(X;T) peak (``onset_epoch``, see
+    :func:`compression`) and ends (``end_epoch``) at the first later logged epoch
+    where I(X;T) has fallen by ``done`` (default 90%) of its total fall from peak to
+    end; ``compression_time = end_epoch - onset_epoch``. Layers that do not compress
+    (a fall below ``min_bits`` bits) get NaN.
+
+    Returns
+    -------
+    DataFrame
+        One row per layer: ``layer``, ``onset_epoch``, ``end_epoch``,
+        ``compression_time`` (epochs), ``compression_bits`` (bits), ``compresses``.
+    """
+    rows, _ = select_estimator(information, estimator)
+    comp = compression(rows, min_bits=min_bits).set_index("layer")
+    mean = seed_mean_ixt(rows)
+    out = []
+    for layer, curve in mean.groupby("layer", sort=True):
+        c = comp.loc[layer]
+        end = float("nan")
+        if c["compresses"]:
+            after = curve[curve["epoch"] >= c["onset_epoch"]]
+            level = c["peak_ixt"] - done * c["compression_bits"]
+            end = float(after["epoch"].iloc[np.flatnonzero(after["ixt"] <= level)[0]])
+        out.append(
+            {
+                "layer": int(layer),
+                "onset_epoch": float(c["onset_epoch"]) if c["compresses"] else float("nan"),
+                "end_epoch": end,
+                "compression_time": end - float(c["onset_epoch"]),
+                "compression_bits": float(c["compression_bits"]),
+                "compresses": bool(c["compresses"]),
+            }
+        )
+    return pd.DataFrame(out)
