@@ -53,7 +53,7 @@ def layers_table(recorder: Recorder, curve, *, bins: int) -> pd.DataFrame:
     for (epoch,), layers in recorder.activations(set(chosen_epochs(recorder.epochs))):
         for layer, acts in enumerate(layers, start=1):
             codes = binned_pattern_codes(recorder.binning_view(acts, ranges[layer - 1]), bins=bins)
-            ixt, ity, gap, beta = layers_against_bound(codes, recorder.data.p_y_given_x, curve)
+            r = layers_against_bound(codes, recorder.data.p_y_given_x, curve)
             rows.append(pd.DataFrame({"seed": seeds, "epoch": epoch, "layer": layer,
-                                      "ixt": ixt, "ity": ity, "gap": gap, "beta": beta}))
+                                      "ixt": r.ixt, "ity": r.ity, "gap": r.gap, "beta": r.beta}))
     return pd.concat(rows, ignore_index=True)

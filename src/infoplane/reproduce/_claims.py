@@ -203,11 +203,15 @@ def claim3(ib_final: pd.DataFrame | None, i_xy: float, *, note: str = "") -> Ver
 
 
 CLAIM4_RULE = (
-    f"For networks of 1 to 6 hidden layers, the epochs until the last hidden layer's "
-    f"I(T;Y) reaches {100 * FIT_FRACTION:g}% of I(X;Y) (first logged epoch; median over "
-    "seeds; 'not reached' ranks last). The claim is supported when these epochs fall "
-    f"with depth: Spearman rank correlation <= {DEPTH_RANK_CORRELATION:g} and the deepest "
-    "network needs fewer epochs than the shallowest."
+    "Training time is the number of epochs until the training error falls below 10% "
+    "(seed mean), for networks of 1 to 6 hidden layers. The claim is supported when it "
+    f"falls with depth: Spearman rank correlation <= {DEPTH_RANK_CORRELATION:g} and the "
+    "deepest network needs fewer epochs than the shallowest. Reported beside it: the "
+    f"epochs until the last hidden layer's I(T;Y) reaches {100 * FIT_FRACTION:g}% of "
+    "I(X;Y), the measure named in the issue, which is not used for the verdict because "
+    "under binning a wide last layer (the 10- and 7-unit layers of the shallow networks) "
+    "holds it at initialisation and a 3-unit one may never reach it: it measures the "
+    "last layer's width as much as the network's depth."
 )
 
 
@@ -215,7 +219,13 @@ def claim4(depth: pd.DataFrame) -> Verdict:
     """Claim 4 from the depth table (depth, fit_median, fit_at_init, ...)."""
     depth = depth.sort_values("depth")
     fits = depth["fit_median"].to_numpy(dtype=float)
-    ranked = np.where(np.isfinite(fits), fits, np.nanmax(np.r_[fits[np.isfinite(fits)], 0]) + 1)
+    if "error_epoch" in depth:
+        fits_for_verdict = depth["error_epoch"].to_numpy(dtype=float)
+    else:
+        fits_for_verdict = fits
+    finite = fits_for_verdict[np.isfinite(fits_for_verdict)]
+    ranked = np.where(np.isfinite(fits_for_verdict), fits_for_verdict,
+                      np.nanmax(np.r_[finite, 0]) + 1)
     if np.ptp(ranked) == 0:
         rho = float("nan")
     else:
@@ -225,7 +235,8 @@ def claim4(depth: pd.DataFrame) -> Verdict:
         f"{int(d)}: {fmt_epoch(f)}" for d, f in zip(depth["depth"], fits, strict=True)
     )
     finding = (
-        f"Median epochs to fit by number of hidden layers: {listing} (Spearman rho {fmt(rho)})"
+        f"Median epochs until the last hidden layer holds {100 * FIT_FRACTION:g}% of I(X;Y), "
+        f"by number of hidden layers: {listing}"
     )
     trivial = depth[depth["fit_at_init"]]["depth"].tolist()
     if trivial:
@@ -239,7 +250,8 @@ def claim4(depth: pd.DataFrame) -> Verdict:
             f"{int(d)}: {fmt_epoch(e)}"
             for d, e in zip(depth["depth"], depth["error_epoch"], strict=True)
         )
-        finding += f". Epochs until the training error falls below 10% (seed mean): {err}"
+        finding += (f". Epochs until the training error falls below 10% (seed mean), the "
+                    f"verdict's measure: {err} (Spearman rho {fmt(rho)})")
     return Verdict(
         "claim4",
         "Training time drops as hidden layers are added",
