@@ -533,6 +533,6 @@ def test_decisions_on_synthetic_runs_with_ib_files(monkeypatch, tmp_path):
     assert ib["gap"].tolist() == pytest.approx([0.02] * 5 + [0.3])
     page = (tmp_path / "r" / "index.html").read_text()
     assert "Figure 6: the layers against the IB bound" in page
-    assert len(re.findall(r'<img src="data:image/', page)) == len(FIGURES) + 1  # and the GIF (FIGURES includes Figure 6)
+    assert len(re.findall(r'<img src="data:image/', page)) == len(FIGURES) + 1  # + the GIF
     depth = pd.read_parquet(tmp_path / "r" / "depth.parquet")
     assert (np.diff(depth["fit_median"]) < 0).all()

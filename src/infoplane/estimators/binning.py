@@ -147,7 +147,7 @@ def binned_pattern_codes(
         n_bins = np.full(rows, int(bins), dtype=np.int64)
         width = (high - low) / n_bins
     if units * np.log2(max(int(n_bins.max()), 2)) < 62:
-        return binned_codes(np.ascontiguousarray(Ts), low, width, n_bins)
+        return binned_codes(Ts, low, width, n_bins)  # any strides (no copy)
     # too wide to pack directly: bin in NumPy, re-rank densely while packing
     return np.stack([
         pattern_codes(bin_indices(T, bins=int(nb), value_range=(lo_, lo_ + nb * w))[0], int(nb))

@@ -333,13 +333,14 @@ def train_epochs(
 def forward_all(params, X, sizes, off_w, off_b, act, chunk):
     """Every layer's activations on all rows of X, for every seed.
 
-    Returns (seeds, n_samples, sum(sizes[1:])) float32: the hidden layers' units,
-    then the output's softmax probabilities, side by side.
+    Returns (seeds, sum(sizes[1:]), n_samples) float32: the hidden layers' units,
+    then the output's softmax probabilities, one row per unit (so every write runs
+    along the samples and vectorises).
     """
     n_seeds = params.shape[0]
     n, n_layers = X.shape[0], sizes.size - 1
     max_width = sizes.max()
-    out = np.empty((n_seeds, n, sizes[1:].sum()), dtype=np.float32)
+    out = np.empty((n_seeds, sizes[1:].sum(), n), dtype=np.float32)
     for s in prange(n_seeds):
         p = params[s]
         hs = np.empty((n_layers + 1, max_width, chunk), dtype=np.float32)
@@ -357,8 +358,8 @@ def forward_all(params, X, sizes, off_w, off_b, act, chunk):
                     _activate(act, z, hs[layer + 1], n_out, bs)
                 else:
                     _softmax(z, hs[layer + 1], n_out, bs)
-                for b in range(bs):
-                    for j in range(n_out):
-                        out[s, start + b, column + j] = hs[layer + 1, j, b]
+                for j in range(n_out):
+                    for b in range(bs):
+                        out[s, column + j, start + b] = hs[layer + 1, j, b]
                 column += n_out
     return out

@@ -217,7 +217,10 @@ def layer_activations(
             sizes, layout.off_w, layout.off_b, activation_code(activation), FORWARD_CHUNK,
         )
         bounds = np.cumsum((0, *layout.sizes[1:]))
-        return [both[:, :, a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return [
+            both[:, a:b, :].transpose(0, 2, 1)
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
     return _torch_layer_activations(layout, params, X, activation, device)
 
 
