@@ -186,18 +186,14 @@ def cmd_ib_curve(args: argparse.Namespace) -> int:
     from infoplane import bound, store
     from infoplane.datasets import load_dataset
     from infoplane.errors import check
-    from infoplane.plots import save
-    from infoplane.plots.ib_bound import plot_ib_bound
+    from infoplane.plots import write_ib_figure
 
     check(args.betas >= 2, f"--betas must be >= 2, got {args.betas}")
     data = load_dataset(args.dataset, soft_labels=args.soft_labels)
     curve, table = bound.curve_table(data, n_betas=args.betas)
     store.write_table(args.out, "ib_curve", table)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    plot_ib_bound(table, pd.DataFrame(columns=list(store.SCHEMAS["ib_layers"])), ax=ax)
-    save(fig, args.out / "ib_curve.png")
+    no_layers = pd.DataFrame(columns=list(store.SCHEMAS["ib_layers"]))
+    write_ib_figure(table, no_layers, args.out / "ib_curve.png")
     if not args.quiet:
         print(bound.describe(curve))
         print(f"wrote {args.out / 'ib_curve.parquet'} and {args.out / 'ib_curve.png'}")

@@ -39,6 +39,7 @@ class Recorder:
         self.epochs: list[int] = []
         self._params: list[np.ndarray] = []
         self._grad_stats: list[np.ndarray] = []
+        self._ranges: list[np.ndarray | None] | None = None  # value_ranges(), once
         self.options = self._estimator_options()  # validated before any training
 
     def snapshot(self, epoch: int, params: np.ndarray) -> None:
@@ -55,6 +56,7 @@ class Recorder:
             )
         self.epochs.append(int(epoch))
         self._params.append(params)
+        self._ranges = None
 
     def gradients(self, stats: np.ndarray) -> None:
         """Append the next epochs' gradient statistics, (epochs, seeds, layers, 3)."""
@@ -154,8 +156,14 @@ class Recorder:
 
         Bounded activations (and the softmax output) use the paper's [-1, 1]; unbounded
         ones the min and max each seed's layer reaches over the logged epochs (Saxe et
-        al., 2018).
+        al., 2018). Computed once (a pass over every snapshot) and kept until the next
+        snapshot.
         """
+        if self._ranges is None:
+            self._ranges = self._compute_value_ranges()
+        return self._ranges
+
+    def _compute_value_ranges(self) -> list[np.ndarray | None]:
         n_layers = self.setup.layout.n_layers
         if self.config.activation in BOUNDED:
             return [None] * n_layers

@@ -115,14 +115,9 @@ def write_ib_analysis(out: Path, recorder: Recorder, config: RunConfig, *, plots
     store.write_table(out, "ib_curve", curve_df)
     store.write_table(out, "ib_layers", layers)
     if plots:
-        import matplotlib.pyplot as plt
+        from infoplane.plots import write_ib_figure
 
-        from infoplane.plots import save
-        from infoplane.plots.ib_bound import plot_ib_bound
-
-        fig, ax = plt.subplots(figsize=(6.4, 4.8))
-        plot_ib_bound(curve_df, layers, ax=ax)
-        save(fig, out / "ib_bound.png")
+        write_ib_figure(curve_df, layers, out / "ib_bound.png")
     return bound.describe(curve)
 
 

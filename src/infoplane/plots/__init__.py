@@ -31,6 +31,15 @@ def save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
+def write_ib_figure(curve: pd.DataFrame, layers: pd.DataFrame, path: Path) -> Path:
+    """Draw the IB bound and the layers on it (Figure 6) into ``path``."""
+    from infoplane.plots.ib_bound import plot_ib_bound
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    plot_ib_bound(curve, layers, ax=ax)
+    return save(fig, Path(path))
+
+
 def write_run_figures(
     run_dir: str | Path,
     information: pd.DataFrame,
@@ -59,4 +68,11 @@ def write_run_figures(
     return paths
 
 
-__all__ = ["plot_information_plane", "plot_snr", "plot_training", "save", "write_run_figures"]
+__all__ = [
+    "plot_information_plane",
+    "plot_snr",
+    "plot_training",
+    "save",
+    "write_ib_figure",
+    "write_run_figures",
+]

@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
 
-from infoplane.plots import plot_information_plane, plot_snr, plot_training, save
+from infoplane.plots import (
+    plot_information_plane,
+    plot_snr,
+    plot_training,
+    save,
+    write_ib_figure,
+)
 from infoplane.plots.depth import plot_depth
 from infoplane.plots.snapshots import nearest_logged_epoch, plot_layer_snapshot
 
@@ -91,12 +97,6 @@ def depth(fit: pd.DataFrame, durations: pd.DataFrame, max_epoch: float, path: Pa
     return save(fig, path)
 
 
-def ib_bound(curve: pd.DataFrame, layers: pd.DataFrame, path: Path) -> Path | None:
-    """Figure 6 through ``infoplane.plots.ib_bound.plot_ib_bound``; None if absent."""
-    try:
-        from infoplane.plots.ib_bound import plot_ib_bound
-    except ImportError:
-        return None
-    fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    plot_ib_bound(curve, layers, ax=ax)
-    return save(fig, path)
+def ib_bound(curve: pd.DataFrame, layers: pd.DataFrame, path: Path) -> Path:
+    """Figure 6: the IB bound and the layers on it."""
+    return write_ib_figure(curve, layers, path)
