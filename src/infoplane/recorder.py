@@ -19,14 +19,16 @@ from infoplane.datasets import Dataset
 from infoplane.errors import InfoplaneError
 from infoplane.estimators import get_estimator
 from infoplane.estimators._base import check_option_names
+from infoplane.nets._metrics import output_metrics
 from infoplane.nets.activations import BOUNDED
-from infoplane.nets.ensemble import Setup, layer_activations
+from infoplane.nets.ensemble import Setup, activation_buffer_size, layer_activations
 
 ESTIMATION_GROUP = 4
 """Snapshots whose activations are computed and estimated together (fewer, larger
 kernel calls; 4 x 50 seeds of the paper's network hold about 100 MB)."""
-PROB_FLOOR = 1e-12
-"""Probabilities are floored here before the log in the loss, to keep it finite."""
+INFO_COLUMNS = ("seed", "epoch", "layer", "estimator", "ixt", "ity")
+TRAINING_METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+"""Columns of training.parquet after seed and epoch: loss in nats, accuracy in [0, 1]."""
 
 
 class Recorder:
@@ -67,20 +69,29 @@ class Recorder:
         return int(sum(s.shape[0] for s in self._grad_stats))
 
     def activations(
-        self, epochs: set[int] | None = None, *, group: int = 1
+        self, epochs: set[int] | None = None, *, group: int = 1, reuse: bool = False
     ) -> Iterator[tuple[list[int], list[np.ndarray]]]:
         """Per-layer activations of the snapshots (or of those in ``epochs``), ``group``
         snapshots at a time: (their epochs, [(group * seeds, n_samples, units)]), the
         rows ordered by epoch, then seed. Larger groups mean fewer, larger kernel calls.
+
+        With ``reuse`` every group is written into the same memory (much faster for
+        many snapshots): a group's arrays are valid only until the next is asked for.
         """
         kept = [(e, p) for e, p in zip(self.epochs, self._params, strict=True)
                 if epochs is None or e in epochs]
+        buffer = None
+        if reuse and kept:
+            size = activation_buffer_size(
+                self.setup.layout, group * len(self.setup.seeds), len(self.data.X)
+            )
+            buffer = np.empty(size, dtype=np.float32)
         for start in range(0, len(kept), group):
             part = kept[start : start + group]
             params = np.concatenate([p for _, p in part])
             yield [e for e, _ in part], layer_activations(
                 self.setup.layout, params, self.data.X, self.config.activation,
-                self.config.device,
+                self.config.device, buffer=buffer,
             )
 
     def gradients_table(self) -> pd.DataFrame:
@@ -98,7 +109,7 @@ class Recorder:
             "epoch": np.tile(np.repeat(np.arange(1, n_e + 1), n_l), n_s),
             "layer": np.tile(np.arange(1, n_l + 1), n_s * n_e),
             "grad_mean_norm": mean, "grad_std_norm": std, "weight_norm": weight, "snr": snr,
-        })
+        }, copy=False)  # fresh columns: no need to copy 7 x (seeds x epochs x layers) values
 
     def tables(self, progress: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The information and training tables, from every snapshot.
@@ -108,32 +119,41 @@ class Recorder:
         options = self.options
         ranges = self.value_ranges()
         y = self.data.y
-        info_rows: list[pd.DataFrame] = []
-        train_rows: list[pd.DataFrame] = []
-        n_seeds = len(self.setup.seeds)
-        for epochs, layers in self.activations(group=ESTIMATION_GROUP):
-            seeds = np.tile(np.array(self.setup.seeds), len(epochs))
-            epoch_col = np.repeat(epochs, n_seeds)
-            for k, epoch in enumerate(epochs):
-                probs = layers[-1][k * n_seeds : (k + 1) * n_seeds]
-                train_rows.append(self._training_rows(epoch, probs))
+        seeds = np.array(self.setup.seeds)
+        info: dict[str, list[np.ndarray]] = {k: [] for k in INFO_COLUMNS}
+        metrics, metric_epochs = [], []
+        for epochs, layers in self.activations(group=ESTIMATION_GROUP, reuse=True):
+            rows = len(epochs) * len(seeds)
+            epoch_col = np.repeat(np.asarray(epochs, dtype=np.int64), len(seeds))
+            metrics.append(output_metrics(
+                layers[-1], y, np.tile(self.setup.train_mask, (len(epochs), 1))
+            ))
+            metric_epochs.append(epoch_col)
             for layer, acts in enumerate(layers, start=1):
                 for name, opts in options.items():
                     Ts = acts
                     if name in ("binning", "adaptive"):
                         Ts = self.binning_view(acts, _tile(ranges[layer - 1], len(epochs)))
                     ixt, ity = get_estimator(name).many(Ts, y, X=self.data.X, **opts)
-                    info_rows.append(pd.DataFrame({
-                        "seed": seeds, "epoch": epoch_col, "layer": layer, "estimator": name,
-                        "ixt": ixt, "ity": ity,
-                    }))
+                    for column, values in (
+                        ("seed", np.tile(seeds, len(epochs))), ("epoch", epoch_col),
+                        ("layer", np.full(rows, layer)), ("estimator", np.full(rows, name)),
+                        ("ixt", ixt), ("ity", ity),
+                    ):
+                        info[column].append(np.asarray(values))
             if progress is not None:
                 progress(len(epochs))
-        information = pd.concat(info_rows, ignore_index=True)
+        information = pd.DataFrame({k: np.concatenate(v) for k, v in info.items()}, copy=False)
         information = information.sort_values(
             ["estimator", "epoch", "layer", "seed"], kind="stable", ignore_index=True
         )
-        return information, pd.concat(train_rows, ignore_index=True)
+        values = np.concatenate(metrics)
+        training = pd.DataFrame({
+            "seed": np.tile(seeds, len(values) // len(seeds)),
+            "epoch": np.concatenate(metric_epochs),
+            **{name: values[:, k] for k, name in enumerate(TRAINING_METRICS)},
+        })
+        return information, training
 
     def _estimator_options(self) -> dict[str, dict[str, Any]]:
         options = {}
@@ -170,31 +190,12 @@ class Recorder:
         lows = np.full((n_layers, len(self.setup.seeds)), np.inf)
         highs = np.full((n_layers, len(self.setup.seeds)), -np.inf)
         n_seeds = len(self.setup.seeds)
-        for _, layers in self.activations(group=ESTIMATION_GROUP):
+        for _, layers in self.activations(group=ESTIMATION_GROUP, reuse=True):
             for k, acts in enumerate(layers[:-1]):
                 per_row = acts.reshape(-1, n_seeds, *acts.shape[1:])
                 lows[k] = np.minimum(lows[k], per_row.min(axis=(0, 2, 3)))
                 highs[k] = np.maximum(highs[k], per_row.max(axis=(0, 2, 3)))
         return [np.stack([lows[k], highs[k]], axis=1) for k in range(n_layers - 1)] + [None]
-
-    def _training_rows(self, epoch: int, probs: np.ndarray) -> pd.DataFrame:
-        """Loss (nats) and accuracy on each seed's train and test inputs."""
-        y = self.data.y
-        p_true = np.take_along_axis(probs, y[None, :, None], axis=2)[..., 0]
-        loss = -np.log(np.maximum(p_true, PROB_FLOOR))
-        correct = probs.argmax(axis=2) == y[None, :]
-        mask = self.setup.train_mask
-
-        def masked_mean(values: np.ndarray, m: np.ndarray) -> np.ndarray:
-            counts = m.sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return np.where(counts > 0, (values * m).sum(axis=1) / counts, np.nan)
-
-        return pd.DataFrame({
-            "seed": np.array(self.setup.seeds), "epoch": epoch,
-            "train_loss": masked_mean(loss, mask), "train_accuracy": masked_mean(correct, mask),
-            "test_loss": masked_mean(loss, ~mask), "test_accuracy": masked_mean(correct, ~mask),
-        })
 
 
 def _tile(ranges: np.ndarray | None, times: int) -> np.ndarray | None:

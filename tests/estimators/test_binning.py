@@ -8,7 +8,7 @@ from hypothesis.extra.numpy import arrays
 
 from infoplane import InfoplaneError, estimate_information
 from infoplane.estimators import get_estimator
-from infoplane.estimators.binning import bin_indices, pattern_codes
+from infoplane.estimators.binning import bin_indices, binned_pattern_codes, pattern_codes
 
 
 def entropy_bits(labels: np.ndarray) -> float:
@@ -122,3 +122,11 @@ def test_many_matches_one_at_a_time():
 def test_user_errors_raise_infoplane_error(T, y, kwargs, message):
     with pytest.raises(InfoplaneError, match=message):
         estimate_information(T, y, **kwargs)
+
+
+def test_float32_values_at_a_bin_edge_fall_in_the_same_bin_on_both_paths():
+    # 0.5333333 (float32) lies just below the edge 23 * 2/30 - 1: float32 arithmetic
+    # rounds it up to bin 23, float64 keeps it in bin 22
+    T = np.array([[0.5333333015441895]], dtype=np.float32)
+    assert bin_indices(T, bins=30)[0].item() == 22
+    assert binned_pattern_codes(T[None], bins=30).item() == 22

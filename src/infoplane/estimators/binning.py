@@ -19,7 +19,7 @@ import numpy as np
 
 from infoplane.errors import check
 from infoplane.estimators._base import Estimator, InformationEstimate, register
-from infoplane.estimators._counting import binned_codes, code_entropies
+from infoplane.estimators._counting import binned_codes, binned_entropies, code_entropies
 
 _MAX_CODE = 2**62
 """Packed pattern codes stay below this so that code * n_labels fits in int64."""
@@ -62,7 +62,8 @@ def bin_indices(
         width = (high - low) / n_bins
     if width <= 0:  # a constant layer: every value in one bin
         return np.zeros(T.shape, dtype=np.int64), n_bins
-    idx = np.floor((T - low) * (1.0 / width))
+    # in float64 whatever T's type, as the compiled path does: equal bins on both
+    idx = np.floor((np.asarray(T, dtype=np.float64) - low) * (1.0 / width))
     return np.clip(idx, 0, n_bins - 1).astype(np.int64), n_bins
 
 
@@ -132,7 +133,21 @@ def binned_pattern_codes(
     Returns int64 codes of shape (points, n), all >= 0 and < 2**62.
     """
     Ts = np.asarray(Ts)
-    rows, units = Ts.shape[0], Ts.shape[-1]
+    low, width, n_bins = _bin_grid(Ts, bins, value_range, bin_size)
+    if _packable(Ts, n_bins):
+        return binned_codes(Ts, low, width, n_bins)  # any strides (no copy)
+    # too wide to pack directly: bin in NumPy, re-rank densely while packing
+    return np.stack([
+        pattern_codes(bin_indices(T, bins=int(nb), value_range=(lo_, lo_ + nb * w))[0], int(nb))
+        for T, lo_, w, nb in zip(Ts, low, width, n_bins, strict=True)
+    ])
+
+
+def _bin_grid(
+    Ts: np.ndarray, bins: int, value_range: tuple[float, float] | None, bin_size: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per point of the stack: the low edge, bin width and number of bins."""
+    rows = Ts.shape[0]
     if value_range is None:
         low, high = Ts.min(axis=(1, 2)).astype(float), Ts.max(axis=(1, 2)).astype(float)
     else:
@@ -146,13 +161,12 @@ def binned_pattern_codes(
         check(int(bins) >= 1, f"bins must be >= 1, got {bins}")
         n_bins = np.full(rows, int(bins), dtype=np.int64)
         width = (high - low) / n_bins
-    if units * np.log2(max(int(n_bins.max()), 2)) < 62:
-        return binned_codes(Ts, low, width, n_bins)  # any strides (no copy)
-    # too wide to pack directly: bin in NumPy, re-rank densely while packing
-    return np.stack([
-        pattern_codes(bin_indices(T, bins=int(nb), value_range=(lo_, lo_ + nb * w))[0], int(nb))
-        for T, lo_, w, nb in zip(Ts, low, width, n_bins, strict=True)
-    ])
+    return low, width, n_bins
+
+
+def _packable(Ts: np.ndarray, n_bins: np.ndarray) -> bool:
+    """Whether every sample's bin indices fit one int64 code in base n_bins."""
+    return bool(Ts.shape[-1] * np.log2(max(int(n_bins.max(initial=1)), 2)) < 62)
 
 
 def binning_information_many(
@@ -170,9 +184,15 @@ def binning_information_many(
     Returns ``(ixt, ity)``, each of shape (points,).
     """
     del X  # binning compares the layer with the labels only
-    codes = binned_pattern_codes(Ts, bins=bins, value_range=value_range, bin_size=bin_size)
+    Ts = np.asarray(Ts)
     h_y, n_labels = _label_entropy(y)
-    h_t, h_ty = entropies_from_codes(codes, y, n_labels)
+    y = np.ascontiguousarray(y, dtype=np.int64)
+    low, width, n_bins = _bin_grid(Ts, bins, value_range, bin_size)
+    if _packable(Ts, n_bins):  # bin, pack and count in one pass, no codes array
+        h_t, h_ty = binned_entropies(Ts, low, width, n_bins, y, n_labels)
+    else:
+        codes = binned_pattern_codes(Ts, bins=bins, value_range=value_range, bin_size=bin_size)
+        h_t, h_ty = entropies_from_codes(codes, y, n_labels)
     # exact up to rounding: clamp the -4e-16 of a constant layer to 0
     return np.clip(h_t, 0.0, None), np.clip(h_t + h_y - h_ty, 0.0, None)
 

@@ -330,17 +330,16 @@ def train_epochs(
 
 
 @njit(parallel=True, **_JIT)
-def forward_all(params, X, sizes, off_w, off_b, act, chunk):
-    """Every layer's activations on all rows of X, for every seed.
+def forward_all(params, X, sizes, off_w, off_b, act, chunk, out):
+    """Every layer's activations on all rows of X, for every seed, written into ``out``.
 
-    Returns (seeds, sum(sizes[1:]), n_samples) float32: the hidden layers' units,
-    then the output's softmax probabilities, one row per unit (so every write runs
-    along the samples and vectorises).
+    ``out`` (seeds, sum(sizes[1:]), n_samples) float32 receives the hidden layers'
+    units, then the output's softmax probabilities, one row per unit (so every write
+    runs along the samples and vectorises). Returns ``out``.
     """
     n_seeds = params.shape[0]
     n, n_layers = X.shape[0], sizes.size - 1
     max_width = sizes.max()
-    out = np.empty((n_seeds, sizes[1:].sum(), n), dtype=np.float32)
     for s in prange(n_seeds):
         p = params[s]
         hs = np.empty((n_layers + 1, max_width, chunk), dtype=np.float32)

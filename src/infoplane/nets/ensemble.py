@@ -12,6 +12,7 @@ statistics before each update and return them per epoch.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -201,20 +202,33 @@ def make_engine(setup: Setup, config: RunConfig, data: Dataset) -> CpuEnsemble |
 
 
 def layer_activations(
-    layout: Layout, params: np.ndarray, X: np.ndarray, activation: str, device: str = "cpu"
+    layout: Layout,
+    params: np.ndarray,
+    X: np.ndarray,
+    activation: str,
+    device: str = "cpu",
+    *,
+    buffer: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Every layer's activations on all inputs, for every seed.
 
     Returns a list over layers (hidden layers, then the output's softmax
     probabilities), each float32 of shape (seeds, n_samples, units). On the CPU the
     compiled kernel computes them (with the kernel's tanh, within 4e-7 of torch's).
+    It writes them into ``buffer`` if that is given and large enough (a flat float32
+    array; see :func:`activation_buffer_size`): the result is then a view of it,
+    overwritten by the next call, and no fresh memory is touched.
     """
     if device == "cpu":
-        sizes = np.array(layout.sizes, dtype=np.int64)
+        params = np.ascontiguousarray(params, dtype=np.float32)
+        shape = (params.shape[0], sum(layout.sizes[1:]), X.shape[0])
+        size = math.prod(shape)
+        if buffer is None or buffer.dtype != np.float32 or buffer.size < size:
+            buffer = np.empty(size, dtype=np.float32)
         both = _kernel.forward_all(
-            np.ascontiguousarray(params, dtype=np.float32),
-            np.ascontiguousarray(X, dtype=np.float32),
-            sizes, layout.off_w, layout.off_b, activation_code(activation), FORWARD_CHUNK,
+            params, np.ascontiguousarray(X, dtype=np.float32),
+            np.array(layout.sizes, dtype=np.int64), layout.off_w, layout.off_b,
+            activation_code(activation), FORWARD_CHUNK, buffer[:size].reshape(shape),
         )
         bounds = np.cumsum((0, *layout.sizes[1:]))
         return [
@@ -222,6 +236,11 @@ def layer_activations(
             for a, b in zip(bounds[:-1], bounds[1:], strict=True)
         ]
     return _torch_layer_activations(layout, params, X, activation, device)
+
+
+def activation_buffer_size(layout: Layout, n_seeds: int, n_samples: int) -> int:
+    """float32 elements :func:`layer_activations` writes on the CPU."""
+    return n_seeds * sum(layout.sizes[1:]) * n_samples
 
 
 def _torch_layer_activations(
