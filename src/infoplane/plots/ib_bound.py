@@ -52,7 +52,7 @@ def plot_ib_bound(
     layers : DataFrame with columns seed, epoch, layer, ixt, ity, gap, beta
         Layers against the bound (bits); only the last epoch present is drawn, one
         point a layer at the mean over seeds with std error bars in both directions,
-        annotated with the median beta* over seeds. May be empty.
+        its median beta* over seeds in the legend. May be empty.
     ax : Axes, optional
         Where to draw; the current Axes by default.
     title : str, optional
@@ -78,6 +78,7 @@ def plot_ib_bound(
         n = len(summary)
         for k, row in enumerate(summary.itertuples(index=False)):
             color = cmap(0.9 * k / max(n - 1, 1))
+            beta = "β* n/a" if not np.isfinite(row.beta) else f"β*={row.beta:.3g}"
             ax.errorbar(
                 row.ixt,
                 row.ity,
@@ -87,17 +88,8 @@ def plot_ib_bound(
                 color=color,
                 ms=6,
                 capsize=3,
-                label=f"layer {int(row.layer)}",
+                label=f"layer {int(row.layer)} ({beta})",  # in the legend: deep layers overlap
                 zorder=3,
-            )
-            text = "β* n/a" if not np.isfinite(row.beta) else f"β*={row.beta:.3g}"
-            ax.annotate(
-                text,
-                (row.ixt, row.ity),
-                xytext=(6, -12),
-                textcoords="offset points",
-                fontsize=8,
-                color=color,
             )
         seeds = int(summary["n_seeds"].max())
         subtitle = f"layers at epoch {int(summary['epoch'].iloc[0])}, mean ± std of {seeds} seeds"
