@@ -78,7 +78,7 @@ def reproduce(out: str | Path, *, scale: Scale = FULL, quiet: bool = False) -> R
         The output directory (created; files in it are replaced).
     scale : Scale, default FULL
         Seeds, epochs and logged epochs: :data:`FULL` (the paper's 50 seeds and 10000
-        epochs, hours) or :data:`QUICK` (a first look in a minute or two).
+        epochs, about 20 min on 2 cores) or :data:`QUICK` (a first look in a minute or two).
     quiet : bool, default False
         No progress bars.
 
