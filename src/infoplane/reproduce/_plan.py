@@ -170,10 +170,10 @@ def ib_unavailable(*, plots: bool) -> str | None:
     return None
 
 
-SECONDS_PER_SEED_EPOCH = 5e-4
+SECONDS_PER_SEED_EPOCH = 1.1e-4
 """Rough training cost of one network for one epoch of the preset (2-core laptop)."""
 
-SECONDS_PER_POINT = {"binning": 2.5e-3, "adaptive": 5e-3, "kde": 0.5, "noisy": 1.5, "knn": 0.5}
+SECONDS_PER_POINT = {"binning": 1e-4, "adaptive": 5e-3, "kde": 0.16, "noisy": 0.5, "knn": 2.8}
 """Rough cost of one information point (a seed, layer and logged epoch) at 4096 inputs."""
 
 SECONDS_PER_RUN = 2.0
