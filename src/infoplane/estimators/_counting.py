@@ -55,6 +55,14 @@ def _xlogx(n):
     return out
 
 
+@njit(**_JIT)
+def _scratch(size, n, n_labels):
+    """One block's empty hash table, its per-label counts and its list of used slots."""
+    table = np.full(size, _EMPTY, dtype=np.int64)
+    counts = np.zeros((size, n_labels), dtype=np.int32)
+    return table, counts, np.empty(n, dtype=np.int64)
+
+
 @njit(inline="always", **_JIT)
 def _count_row(codes, y, table, counts, used, shift, xlogx):
     """H(T) and H(T,Y) in bits of one row of codes; leaves ``table`` and ``counts`` empty."""
@@ -106,12 +114,9 @@ def _code_entropies(codes, y, n_labels, blocks):
     rows, n = codes.shape
     size, shift = _table_size(n)
     xlogx = _xlogx(n)
-    h_t = np.empty(rows)
-    h_ty = np.empty(rows)
+    h_t, h_ty = np.empty(rows), np.empty(rows)
     for b in prange(blocks):
-        table = np.full(size, _EMPTY, dtype=np.int64)
-        counts = np.zeros((size, n_labels), dtype=np.int32)
-        used = np.empty(n, dtype=np.int64)
+        table, counts, used = _scratch(size, n, n_labels)
         for r in range(b, rows, blocks):
             h_t[r], h_ty[r] = _count_row(codes[r], y, table, counts, used, shift, xlogx)
     return h_t, h_ty
@@ -122,12 +127,9 @@ def _binned_entropies(T, low, width, n_bins, y, n_labels, blocks):
     rows, n, _ = T.shape
     size, shift = _table_size(n)
     xlogx = _xlogx(n)
-    h_t = np.empty(rows)
-    h_ty = np.empty(rows)
+    h_t, h_ty = np.empty(rows), np.empty(rows)
     for b in prange(blocks):
-        table = np.full(size, _EMPTY, dtype=np.int64)
-        counts = np.zeros((size, n_labels), dtype=np.int32)
-        used = np.empty(n, dtype=np.int64)
+        table, counts, used = _scratch(size, n, n_labels)
         codes = np.empty(n, dtype=np.int64)
         for r in range(b, rows, blocks):
             _bin_row(T, r, low[r], width[r], n_bins[r], codes)

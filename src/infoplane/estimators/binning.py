@@ -136,7 +136,13 @@ def binned_pattern_codes(
     low, width, n_bins = _bin_grid(Ts, bins, value_range, bin_size)
     if _packable(Ts, n_bins):
         return binned_codes(Ts, low, width, n_bins)  # any strides (no copy)
-    # too wide to pack directly: bin in NumPy, re-rank densely while packing
+    return _wide_codes(Ts, low, width, n_bins)
+
+
+def _wide_codes(
+    Ts: np.ndarray, low: np.ndarray, width: np.ndarray, n_bins: np.ndarray
+) -> np.ndarray:
+    """Codes of layers too wide to pack directly: bin in NumPy, re-rank while packing."""
     return np.stack([
         pattern_codes(bin_indices(T, bins=int(nb), value_range=(lo_, lo_ + nb * w))[0], int(nb))
         for T, lo_, w, nb in zip(Ts, low, width, n_bins, strict=True)
@@ -191,8 +197,7 @@ def binning_information_many(
     if _packable(Ts, n_bins):  # bin, pack and count in one pass, no codes array
         h_t, h_ty = binned_entropies(Ts, low, width, n_bins, y, n_labels)
     else:
-        codes = binned_pattern_codes(Ts, bins=bins, value_range=value_range, bin_size=bin_size)
-        h_t, h_ty = entropies_from_codes(codes, y, n_labels)
+        h_t, h_ty = entropies_from_codes(_wide_codes(Ts, low, width, n_bins), y, n_labels)
     # exact up to rounding: clamp the -4e-16 of a constant layer to 0
     return np.clip(h_t, 0.0, None), np.clip(h_t + h_y - h_ty, 0.0, None)
 
