@@ -55,7 +55,11 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("experiment (defaults: the paper's preset)")
     g.add_argument("--config", type=Path, help="TOML file with the same keys as these flags "
                    "(snake_case); flags given here override it")
-    g.add_argument("--dataset", help="'tishby12' (default) or a .mat (F, y) / .npz (X, y) file")
+    g.add_argument("--dataset", help="'tishby12' (default), 'digits', a .mat (F, y) / .npz "
+                   "(X, y) / .csv file, a directory of MNIST-style IDX files, or IMAGES,LABELS "
+                   "IDX files")
+    g.add_argument("--label-column", metavar="NAME|INDEX", help="CSV only: the label column, "
+                   "by header name or index (default: the last)")
     g.add_argument("--soft-labels", type=float, metavar="GAMMA",
                    help="tishby12 only: train on labels drawn from p(y=1|x) = "
                    "sigmoid(GAMMA (f(x) - theta))")

@@ -41,6 +41,7 @@ class RunConfig:
     estimators: tuple[str, ...] = ("binning",)
     estimator_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     soft_labels: float | None = None
+    label_column: str | int | None = None
     ib: bool = False
     device: str = "cpu"
 
@@ -78,6 +79,12 @@ class RunConfig:
         check(len(self.estimators) > 0, "--estimator must name at least one estimator")
         if self.soft_labels is not None:
             _positive(self.soft_labels, "soft_labels")
+        check(
+            self.label_column is None or (
+                isinstance(self.label_column, str | int) and not isinstance(self.label_column, bool)
+            ),
+            f"--label-column must be a column name or index, got {self.label_column!r}",
+        )
 
     @classmethod
     def from_toml(cls, path: str | Path) -> RunConfig:

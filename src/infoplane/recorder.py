@@ -37,7 +37,9 @@ class Recorder:
     def __init__(self, setup: Setup, config: RunConfig, data: Dataset) -> None:
         self.setup = setup
         self.config = config
-        self.data = data
+        self.data = data.probe_set()  # the rows every measurement is made on
+        self._train_mask = setup.train_mask if data.probe is None else (
+            setup.train_mask[:, data.probe])
         self.epochs: list[int] = []
         self._params: list[np.ndarray] = []
         self._grad_stats: list[np.ndarray] = []
@@ -126,7 +128,7 @@ class Recorder:
             rows = len(epochs) * len(seeds)
             epoch_col = np.repeat(np.asarray(epochs, dtype=np.int64), len(seeds))
             metrics.append(output_metrics(
-                layers[-1], y, np.tile(self.setup.train_mask, (len(epochs), 1))
+                layers[-1], y, np.tile(self._train_mask, (len(epochs), 1))
             ))
             metric_epochs.append(epoch_col)
             for layer, acts in enumerate(layers, start=1):

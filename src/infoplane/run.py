@@ -48,12 +48,14 @@ def run(
     out = Path(out)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    data = load_dataset(config.dataset, soft_labels=config.soft_labels, seed=config.seed)
+    data = load_dataset(config.dataset, soft_labels=config.soft_labels, seed=config.seed,
+                        label_column=config.label_column)
     setup = make_setup(config, data)
     recorder = Recorder(setup, config, data)  # checks the estimators and their options
     engine = make_engine(setup, config, data)
     _check_out(out)
     store.write_text(out / store.CONFIG, config.to_toml())
+    store.write_text(out / store.LABELS, data.labels_json())
 
     logged = log_spaced_epochs(config.epochs, config.log_epochs)
     recorder.snapshot(0, engine.params)

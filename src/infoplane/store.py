@@ -19,6 +19,8 @@ import pyarrow.parquet as pq
 from infoplane.errors import InfoplaneError
 
 CONFIG = "config.toml"
+LABELS = "labels.json"
+"""The source label of each class index: ``{"label_values": [...]}``."""
 SCHEMAS: dict[str, tuple[str, ...]] = {
     "information": ("seed", "epoch", "layer", "estimator", "ixt", "ity"),
     "training": ("seed", "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"),

@@ -1,25 +1,89 @@
-"""Data sets: the paper's tishby12 generator and loaders for users' files."""
+"""Data sets: the paper's tishby12 generator, digits, and loaders for users' files.
+
+Every loader recodes labels to 0..K-1 (``Dataset.label_values`` keeps the originals)
+and rejects malformed files with one line (:class:`infoplane.errors.InfoplaneError`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from infoplane.datasets._checks import recode_labels
 from infoplane.datasets._dataset import Dataset
+from infoplane.datasets.csvfile import load_csv
+from infoplane.datasets.digits import digits
 from infoplane.datasets.files import load_file
+from infoplane.datasets.idx import is_idx_file, load_idx, load_idx_dir, read_idx
 from infoplane.datasets.tishby12 import tishby12
 from infoplane.errors import InfoplaneError
 
-BUILT_IN = ("tishby12",)
+BUILT_IN = ("tishby12", "digits")
+PROBE_SIZE = 10_000
+"""Samples in the probe set of a larger data set (see :func:`with_probe`)."""
+PROBE_SEED = 0
 
 
-def load_dataset(spec: str, *, soft_labels: float | None = None, seed: int = 0) -> Dataset:
+def load_dataset(
+    spec: str, *, soft_labels: float | None = None, seed: int = 0,
+    label_column: str | int | None = None, probe_size: int = PROBE_SIZE,
+) -> Dataset:
     """The data set named ``spec`` (a built-in name) or stored at path ``spec``.
 
-    ``soft_labels`` (gamma of the soft rule) applies to tishby12 only.
+    ``spec`` is ``tishby12``, ``digits``, a ``.mat`` / ``.npz`` / ``.csv`` (or
+    ``.csv.gz``) file, a directory of IDX files in the MNIST layout, or two IDX files
+    ``IMAGES,LABELS``. ``soft_labels`` (gamma of the soft rule) applies to tishby12
+    only, ``label_column`` to CSV files only. A data set of more than ``probe_size``
+    samples gets a probe set of ``probe_size`` of them (:func:`with_probe`).
+
+    Raises InfoplaneError (one line) for an unknown name, a missing or malformed file.
     """
     if spec == "tishby12":
         return tishby12(soft_labels, seed=seed)
     if soft_labels is not None:
         raise InfoplaneError("soft-labels applies to the tishby12 data set only")
-    return load_file(spec)
+    path = Path(spec)
+    is_csv = path.name.lower().endswith((".csv", ".csv.gz"))
+    if label_column is not None and not is_csv:
+        raise InfoplaneError("--label-column applies to CSV data files only")
+    if spec == "digits":
+        data = digits()
+    elif path.is_dir():
+        data = load_idx_dir(path)
+    elif is_csv:
+        data = load_csv(path, label_column)
+    elif "," in spec and not path.exists():
+        images, _, labels = spec.partition(",")
+        data = load_idx(images, labels)
+    elif is_idx_file(path) and path.is_file():
+        raise InfoplaneError(
+            f"{path}: an IDX file needs its partner; pass the directory or IMAGES,LABELS"
+        )
+    else:
+        data = load_file(path)
+    return with_probe(data, probe_size)
 
 
-__all__ = ["BUILT_IN", "Dataset", "load_dataset", "load_file", "tishby12"]
+def with_probe(data: Dataset, probe_size: int = PROBE_SIZE) -> Dataset:
+    """``data`` with a probe set of ``probe_size`` rows if it has more samples.
+
+    The probe rows are drawn once without replacement by a fixed seed (``PROBE_SEED``),
+    the same for every run and seed, from train and test rows alike, so I(X;T), I(T;Y)
+    and the training metrics of a large data set (MNIST: 70000 images) are measured on
+    a fixed sample of it. Smaller data sets are probed on every sample.
+    """
+    if probe_size < 1:
+        raise InfoplaneError(f"probe size must be >= 1, got {probe_size}")
+    if data.n_samples <= probe_size:
+        return data
+    rng = np.random.default_rng(PROBE_SEED)
+    rows = np.sort(rng.choice(data.n_samples, size=probe_size, replace=False))
+    return replace(data, probe=rows.astype(np.int64))
+
+
+__all__ = [
+    "BUILT_IN", "PROBE_SIZE", "Dataset", "digits", "load_csv", "load_dataset", "load_file",
+    "load_idx", "load_idx_dir", "read_idx", "recode_labels", "tishby12", "with_probe",
+]

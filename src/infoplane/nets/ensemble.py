@@ -46,10 +46,15 @@ class Setup:
 
 
 def make_setup(config: RunConfig, data: Dataset) -> Setup:
-    """Derive each seed's initialisation, split and order stream from its seed alone."""
+    """Derive each seed's initialisation, split and order stream from its seed alone.
+
+    A data set with a fixed test split (``Dataset.test_mask``) trains every seed on
+    its other rows and ignores ``config.train_fraction``.
+    """
     layout = Layout((data.n_inputs, *config.widths, data.n_classes))
     n = data.n_samples
-    n_train = int(round(config.train_fraction * n))
+    fixed = None if data.test_mask is None else np.flatnonzero(~data.test_mask)
+    n_train = int(round(config.train_fraction * n)) if fixed is None else fixed.size
     if n_train < 1:
         raise InfoplaneError(
             f"--train-fraction {config.train_fraction} leaves no training sample of {n}"
@@ -59,7 +64,10 @@ def make_setup(config: RunConfig, data: Dataset) -> Setup:
     for seed in seeds:
         init_seq, split_seq, order_seq = np.random.SeedSequence(seed).spawn(3)
         params.append(layout.initial_parameters(np.random.default_rng(init_seq)))
-        splits.append(np.sort(np.random.default_rng(split_seq).permutation(n)[:n_train]))
+        if fixed is None:
+            splits.append(np.sort(np.random.default_rng(split_seq).permutation(n)[:n_train]))
+        else:  # the data set's own test split (e.g. MNIST's t10k files), for every seed
+            splits.append(fixed)
         states.append(order_seq.generate_state(1, dtype=np.uint64)[0])
     train_idx = np.array(splits, dtype=np.int64)
     mask = np.zeros((len(seeds), n), dtype=bool)
