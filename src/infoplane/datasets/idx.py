@@ -23,7 +23,7 @@ SPLITS = ("train", "t10k")
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """The array stored in an IDX file (``.gz`` is decompressed).
+    """The array stored in an IDX file (``.gz`` is decompressed), in native byte order.
 
     Raises InfoplaneError with one line for a file that is not IDX, is truncated or
     carries extra bytes.
@@ -54,7 +54,8 @@ def read_idx(path: str | Path) -> np.ndarray:
             f"{path}: IDX file {state}: dims {'x'.join(map(str, dims))} need "
             f"{expected} bytes, found {len(raw)}"
         )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
+    values = np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
+    return values.astype(dtype.newbyteorder("="))  # a writable copy
 
 
 def load_idx(
