@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from infoplane.config import RunConfig
-from infoplane.datasets import tishby12
+from infoplane.datasets import tishby12, with_probe
 from infoplane.estimators.binning import bin_indices
 from infoplane.nets.ensemble import CpuEnsemble, layer_activations, make_setup
 from infoplane.recorder import Recorder
@@ -71,3 +71,28 @@ def test_reused_memory_is_overwritten_and_fresh_memory_is_not(recorded):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(reused[0], fresh[-1])  # all views of one memory
     assert not np.array_equal(fresh[0], fresh[-1])
+
+
+def test_a_probe_set_is_where_information_and_metrics_are_measured():
+    data = with_probe(tishby12(), 1000)
+    assert data.probe.size == 1000 and np.array_equal(data.probe, np.unique(data.probe))
+    config = RunConfig(seeds=2, epochs=5, widths=(5,), log_epochs=2)
+    setup = make_setup(config, data)
+    assert setup.train_mask.shape == (2, 4096)  # training uses every row
+    engine = CpuEnsemble(setup, config, data)
+    recorder = Recorder(setup, config, data)
+    engine.train(5)
+    params = engine.params.copy()
+    recorder.snapshot(5, params)
+    information, training = recorder.tables()
+    X, y = data.X[data.probe], data.y[data.probe]
+    layers = layer_activations(setup.layout, params, X, "tanh")
+    for k, seed in enumerate(setup.seeds):
+        idx, _ = bin_indices(layers[0][k], bins=30)
+        row = information.query(f"layer == 1 and seed == {seed}")
+        assert row["ixt"].item() == pytest.approx(_entropy(idx), abs=1e-9)
+        right = layers[-1][k].argmax(axis=1) == y
+        train = setup.train_mask[k, data.probe]
+        rows = training[training["seed"] == seed]
+        assert rows["train_accuracy"].item() == pytest.approx(right[train].mean())
+        assert rows["test_accuracy"].item() == pytest.approx(right[~train].mean())

@@ -129,3 +129,14 @@ def test_cpu_activations_match_torch(activation):
     assert len(fast) == len(ref) == 3
     for a, b in zip(fast, ref, strict=True):
         np.testing.assert_allclose(a, b, atol=2e-6)
+
+
+def test_a_fixed_test_split_is_every_seeds_split():
+    d = tishby12()
+    test_mask = np.arange(d.n_samples) % 4 == 0
+    data = Dataset("fixed", d.X, d.y, d.p_y_given_x, test_mask=test_mask)
+    setup = make_setup(RunConfig(seeds=3, widths=(4,), train_fraction=0.05), data)
+    assert setup.train_idx.shape == (3, 3072)  # train_fraction does not apply
+    assert all(np.array_equal(rows, np.flatnonzero(~test_mask)) for rows in setup.train_idx)
+    assert np.array_equal(setup.train_mask, np.tile(~test_mask, (3, 1)))
+    assert setup.batch_size == 512

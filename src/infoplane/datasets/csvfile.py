@@ -40,6 +40,8 @@ def load_csv(path: str | Path, label_column: str | int | None = None) -> Dataset
             ),
         )
     except (pa.ArrowInvalid, OSError) as exc:
+        if header and "Empty CSV" in str(exc):
+            raise InfoplaneError(f"{path}: a header but no data rows") from None
         raise InfoplaneError(f"{path}: malformed CSV ({one_line(exc)})") from None
     names = [str(f) for f in first] if header else [str(k) for k in range(len(first))]
     if table.num_columns != len(names):
