@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     curve = sub.add_parser("ib-curve", help="compute a data set's Information Bottleneck bound")
     curve.add_argument("--dataset", default="tishby12",
-                       help="'tishby12' (default) or a .mat / .npz file")
+                       help="'tishby12' (default), 'digits' or a data file as for run")
     curve.add_argument("--soft-labels", type=float, metavar="GAMMA",
                        help="tishby12 only: p(y=1|x) = sigmoid(GAMMA (f(x) - theta))")
     curve.add_argument("--betas", type=int, default=200, help="betas swept (default 200)")
