@@ -90,3 +90,9 @@ def test_cli_label_column_and_malformed_csv(tmp_path, capsys):
                  "--out", str(tmp_path / "r2"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "ragged.csv: malformed CSV" in err
+
+
+def test_header_after_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeffx,label\n1,0\n2,1\n".encode())
+    assert load_dataset(str(path), label_column="label").y.tolist() == [0, 1]

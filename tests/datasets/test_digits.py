@@ -1,8 +1,10 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from infoplane.cli import main
 from infoplane.datasets import BUILT_IN, digits, load_dataset
+from infoplane.errors import InfoplaneError
 
 
 def test_digits_shape_scale_and_labels():
@@ -27,3 +29,9 @@ def test_run_on_digits(tmp_path):
     assert (info["ixt"] <= np.log2(1797) + 1e-9).all()
     training = pd.read_parquet(out / "training.parquet")
     assert training["test_accuracy"].notna().all()
+
+
+def test_unknown_name_lists_the_built_in_data_sets():
+    with pytest.raises(InfoplaneError, match="no data set or file named 'mnist' "
+                       "\\(built-in: tishby12, digits\\)"):
+        load_dataset("mnist")

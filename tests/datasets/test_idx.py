@@ -151,3 +151,10 @@ def test_run_on_a_tiny_idx_directory(tmp_path):
     assert sorted(info["layer"].unique()) == [1, 2] and info["ixt"].notna().all()
     training = pd.read_parquet(out / "training.parquet")
     assert training["test_accuracy"].notna().all()
+
+
+def test_header_dims_too_large_for_int64(tmp_path):
+    path = tmp_path / "huge-idx3-ubyte"
+    path.write_bytes(bytes([0, 0, 8, 3]) + np.full(3, 2**32 - 1, dtype=">u4").tobytes())
+    with pytest.raises(InfoplaneError, match="truncated: dims 4294967295x"):
+        read_idx(path)

@@ -61,6 +61,10 @@ def load_dataset(
         raise InfoplaneError(
             f"{path}: an IDX file needs its partner; pass the directory or IMAGES,LABELS"
         )
+    elif not path.exists() and not path.suffix:
+        raise InfoplaneError(
+            f"no data set or file named {spec!r} (built-in: {', '.join(BUILT_IN)})"
+        )
     else:
         data = load_file(path)
     return with_probe(data, probe_size)

@@ -76,7 +76,7 @@ def load_csv(path: str | Path, label_column: str | int | None = None) -> Dataset
 def _first_row(path: Path) -> list[str]:
     opener = gzip.open if path.suffix.lower() == ".gz" else open
     try:
-        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
             row = next(csv.reader(handle), [])
     except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
         raise InfoplaneError(f"{path}: not a readable CSV file ({one_line(exc)})") from None

@@ -8,6 +8,7 @@ C order. Images are ``n x rows x cols`` (idx3), labels a vector of n (idx1).
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def read_idx(path: str | Path) -> np.ndarray:
         raise InfoplaneError(f"{path}: truncated IDX header ({len(raw)} bytes)")
     dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     dtype = np.dtype(TYPES[raw[2]])
-    expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    expected = header + math.prod(dims) * dtype.itemsize  # exact: no int64 overflow
     if len(raw) != expected:
         state = "truncated" if len(raw) < expected else "longer than its header says"
         raise InfoplaneError(
