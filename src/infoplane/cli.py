@@ -77,7 +77,7 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, help="first seed; seeds are seed..seed+seeds-1 "
                    "(default 0)")
     g.add_argument("--train-fraction", type=float, help="fraction of samples for training, "
-                   "in (0, 1] (default 0.85)")
+                   "in (0, 1] (default 0.85); unused when IDX t10k files fix the test split")
     g.add_argument("--bins", type=int, help="bins per unit for the binning estimator "
                    "(default 30)")
     g.add_argument("--log-epochs", type=int, help="about how many log-spaced epochs to measure "
