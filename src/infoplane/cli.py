@@ -60,6 +60,8 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
                    "IDX files")
     g.add_argument("--label-column", metavar="NAME|INDEX", help="CSV only: the label column, "
                    "by header name or index (default: the last)")
+    g.add_argument("--probe-size", type=int, help="samples on which the information is "
+                   "measured: all of a smaller data set, else a fixed sample (default 10000)")
     g.add_argument("--soft-labels", type=float, metavar="GAMMA",
                    help="tishby12 only: train on labels drawn from p(y=1|x) = "
                    "sigmoid(GAMMA (f(x) - theta))")

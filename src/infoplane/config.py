@@ -42,6 +42,7 @@ class RunConfig:
     estimator_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     soft_labels: float | None = None
     label_column: str | int | None = None
+    probe_size: int = 10000  # infoplane.datasets.PROBE_SIZE
     ib: bool = False
     device: str = "cpu"
 
@@ -85,6 +86,7 @@ class RunConfig:
             ),
             f"--label-column must be a column name or index, got {self.label_column!r}",
         )
+        _positive_int(self.probe_size, "probe_size")
 
     @classmethod
     def from_toml(cls, path: str | Path) -> RunConfig:

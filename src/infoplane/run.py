@@ -49,7 +49,7 @@ def run(
     timings: dict[str, float] = {}
     start = time.perf_counter()
     data = load_dataset(config.dataset, soft_labels=config.soft_labels, seed=config.seed,
-                        label_column=config.label_column)
+                        label_column=config.label_column, probe_size=config.probe_size)
     setup = make_setup(config, data)
     recorder = Recorder(setup, config, data)  # checks the estimators and their options
     engine = make_engine(setup, config, data)

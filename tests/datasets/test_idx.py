@@ -7,7 +7,7 @@ import pytest
 
 from infoplane.cli import main
 from infoplane.config import RunConfig
-from infoplane.datasets import load_dataset, load_idx, read_idx
+from infoplane.datasets import PROBE_SIZE, load_dataset, load_idx, read_idx
 from infoplane.errors import InfoplaneError
 from infoplane.nets.ensemble import make_setup
 
@@ -144,11 +144,13 @@ def test_run_on_a_tiny_idx_directory(tmp_path):
     out = tmp_path / "run"
     code = main(["run", "--dataset", str(tmp_path / "m"), "--epochs", "4", "--seeds", "2",
                  "--widths", "8", "--activation", "relu", "--log-epochs", "3",
-                 "--out", str(out), "--quiet"])
+                 "--probe-size", "20", "--out", str(out), "--quiet"])
     assert code == 0
     assert json.loads((out / "labels.json").read_text()) == {"label_values": [1, 5, 9]}
+    assert "probe_size = 20" in (out / "config.toml").read_text()
     info = pd.read_parquet(out / "information.parquet")
     assert sorted(info["layer"].unique()) == [1, 2] and info["ixt"].notna().all()
+    assert (info["ixt"] <= np.log2(20) + 1e-9).all() and info["ixt"].max() > np.log2(10)
     training = pd.read_parquet(out / "training.parquet")
     assert training["test_accuracy"].notna().all()
 
@@ -158,3 +160,17 @@ def test_header_dims_too_large_for_int64(tmp_path):
     path.write_bytes(bytes([0, 0, 8, 3]) + np.full(3, 2**32 - 1, dtype=">u4").tobytes())
     with pytest.raises(InfoplaneError, match="truncated: dims 4294967295x"):
         read_idx(path)
+
+
+def test_probe_set_of_a_larger_data_set(tmp_path):
+    mnist_like(tmp_path, n_train=50, n_test=10)
+    data = load_dataset(str(tmp_path), probe_size=25)
+    assert data.probe.size == 25 and np.array_equal(data.probe, np.unique(data.probe))
+    assert np.array_equal(load_dataset(str(tmp_path), probe_size=25).probe, data.probe)
+    probed = data.probe_set()
+    assert np.array_equal(probed.X, data.X[data.probe])
+    assert np.array_equal(probed.test_mask, data.test_mask[data.probe])
+    assert load_dataset(str(tmp_path), probe_size=60).probe is None
+    assert RunConfig().probe_size == PROBE_SIZE
+    with pytest.raises(InfoplaneError, match="--probe-size must be > 0"):
+        RunConfig(probe_size=0)
