@@ -16,6 +16,7 @@ def test_digits_shape_scale_and_labels():
     assert np.bincount(data.y).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
     assert data.label_values.tolist() == list(range(10))
     assert data.probe is None and data.test_mask is None  # probed on all 1797 images
+    assert data.input_shape == (8, 8)
     assert np.array_equal(digits().X, data.X)
 
 

@@ -56,7 +56,7 @@ def test_directory_without_test_files(tmp_path, gz):
     assert data.X.min() >= 0 and data.X.max() <= 1
     assert data.label_values.tolist() == [1, 5, 9]
     assert np.array_equal(data.label_values[data.y], labels)
-    assert data.test_mask is None and data.name == "mnist"
+    assert data.test_mask is None and data.name == "mnist" and data.input_shape == (4, 4)
 
 
 @pytest.mark.parametrize("gz", [False, True])
@@ -174,3 +174,11 @@ def test_probe_set_of_a_larger_data_set(tmp_path):
     assert RunConfig().probe_size == PROBE_SIZE
     with pytest.raises(InfoplaneError, match="--probe-size must be > 0"):
         RunConfig(probe_size=0)
+
+
+def test_test_images_of_another_shape(tmp_path):
+    mnist_like(tmp_path, n_train=6, n_test=3)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((3, 2, 8)))
+    with pytest.raises(InfoplaneError, match="images of shape \\(2, 8\\), but the training "
+                       "images are \\(4, 4\\)"):
+        load_dataset(str(tmp_path))

@@ -26,11 +26,11 @@ def as_inputs(X: np.ndarray, source: str) -> np.ndarray:
     if X.dtype.kind == "f":
         if not np.isfinite(X).all():
             raise InfoplaneError(f"{source}: inputs contain NaN or infinite values")
-        if X.size and float(np.abs(X).max()) > FLOAT32_MAX:
+        if X.dtype.itemsize > 4 and float(np.abs(X).max()) > FLOAT32_MAX:
             raise InfoplaneError(
                 f"{source}: inputs beyond float32's range (|x| > {FLOAT32_MAX:.3g}); rescale them"
             )
-    return X.astype(np.float32)
+    return X.astype(np.float32, copy=False)
 
 
 def recode_labels(
@@ -75,7 +75,7 @@ def recode_labels(
 
 def labelled(
     name: str, X: np.ndarray, y: np.ndarray, source: str, *, names: bool = False,
-    test_mask: np.ndarray | None = None,
+    test_mask: np.ndarray | None = None, input_shape: tuple[int, ...] | None = None,
 ) -> Dataset:
     """A checked Dataset from raw inputs and labels (recoded; p(y|x) the one-hot)."""
     X = as_inputs(X, source)
@@ -83,7 +83,7 @@ def labelled(
     p = np.zeros((codes.size, max(values.size, 2)))
     p[np.arange(codes.size), codes] = 1.0
     return Dataset(name=name, X=X, y=codes, p_y_given_x=p, label_values=values,
-                   test_mask=test_mask)
+                   test_mask=test_mask, input_shape=input_shape)
 
 
 def one_line(exc: BaseException) -> str:

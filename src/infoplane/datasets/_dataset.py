@@ -29,6 +29,10 @@ class Dataset:
     probe : int64 array (n_probe,) or None
         The sorted rows forming the probe set, the inputs on which I(X;T), I(T;Y) and
         the training metrics are measured; None means every row.
+    input_shape : tuple of int or None
+        The shape of one sample before it was flattened into a row of ``X`` (images:
+        ``(rows, cols)``, so ``X.reshape(-1, *input_shape)`` restores them for a CNN);
+        None for tabular data.
     """
 
     name: str
@@ -38,6 +42,7 @@ class Dataset:
     label_values: np.ndarray | None = None
     test_mask: np.ndarray | None = None
     probe: np.ndarray | None = None
+    input_shape: tuple[int, ...] | None = None
 
     @property
     def n_samples(self) -> int:

@@ -66,25 +66,26 @@ def load_idx(
     """A data set from IDX image and label files, with an optional fixed test split.
 
     Images (n x rows x cols, any number of trailing dimensions) are flattened per
-    sample; unsigned-byte pixels are scaled to [0, 1] (divided by 255), other types
-    are kept as stored. Labels are recoded to 0..K-1 over both splits. With test
-    files, their rows follow the training rows and form ``Dataset.test_mask``.
+    sample (``Dataset.input_shape`` keeps rows x cols); unsigned-byte pixels are
+    scaled to [0, 1] (divided by 255), other types are kept as stored. Labels are
+    recoded to 0..K-1 over both splits. With test files, their rows follow the
+    training rows and form ``Dataset.test_mask``.
     """
-    X, y = _pair(images, labels)
+    X, y, shape = _pair(images, labels)
     test_mask = None
     if (test_images is None) != (test_labels is None):
         raise InfoplaneError("IDX test split needs both the images and the labels file")
     if test_images is not None:
-        X_test, y_test = _pair(test_images, test_labels)
-        if X_test.shape[1] != X.shape[1]:
+        X_test, y_test, test_shape = _pair(test_images, test_labels)
+        if test_shape != shape:
             raise InfoplaneError(
-                f"{test_images}: {X_test.shape[1]} values per image, but the training "
-                f"images have {X.shape[1]}"
+                f"{test_images}: images of shape {test_shape}, but the training images "
+                f"are {shape}"
             )
         test_mask = np.repeat([False, True], [len(X), len(X_test)])
         X, y = np.concatenate([X, X_test]), np.concatenate([y, y_test])
     name = Path(images).resolve().parent.name or "idx"
-    return labelled(name, X, y, str(images), test_mask=test_mask)
+    return labelled(name, X, y, str(images), test_mask=test_mask, input_shape=shape)
 
 
 def load_idx_dir(directory: str | Path) -> Dataset:
@@ -123,7 +124,10 @@ def _find(directory: Path, stem: str, ndim: int) -> Path | None:
     return None
 
 
-def _pair(images: str | Path, labels: str | Path) -> tuple[np.ndarray, np.ndarray]:
+def _pair(
+    images: str | Path, labels: str | Path
+) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """Flattened, scaled images, their labels and the shape of one image."""
     X, y = read_idx(images), read_idx(labels)
     if X.ndim < 2:
         raise InfoplaneError(f"{images}: IDX images need >= 2 dimensions, got {X.ndim}")
@@ -133,7 +137,8 @@ def _pair(images: str | Path, labels: str | Path) -> tuple[np.ndarray, np.ndarra
         raise InfoplaneError(
             f"{labels}: {len(y)} labels for {len(X)} images in {Path(images).name}"
         )
+    shape = X.shape[1:]
     X = X.reshape(len(X), -1)
     X = X / np.float32(255) if X.dtype == np.uint8 else X.astype(np.float64)
-    return X, y
+    return X, y, shape
 
