@@ -7,9 +7,10 @@ exponentials and the row sums together while they sit in the CPU's L1 cache, wit
 the queries dealt to both cores in blocks; no n x n matrix is ever held.
 
 Precision: the distances and exponentials are computed in the dtype of the centres,
-float32 (twice as many values per vector instruction, and a vectorised exp written
-here, since numba has no vector exp library on this platform) or float64 (``math.exp``);
-every row sum and logarithm is accumulated in float64. Callers centre the data before
+float32 (twice as many values per vector instruction) or float64, with an exp written
+here in plain arithmetic that LLVM vectorises (numba has no vector exp library on this
+platform; ``math.exp`` is one value at a time, about 4 times slower); every row sum
+and logarithm is accumulated in float64. Callers centre the data before
 casting, so float32 keeps the estimators' shift invariance; :func:`work_dtype` picks
 float32 only where its rounding is negligible.
 """
@@ -47,6 +48,10 @@ _LOG2E = np.float32(1.4426950408889634)
 _LN2_HI = np.float32(0.693359375)  # ln 2 = _LN2_HI + _LN2_LO, _LN2_HI exact in 9 bits
 _LN2_LO = np.float32(-2.12194440e-4)
 _FLUSH = np.float32(-87.0)  # exp(-87) is near float32's smallest normal number
+_LN2_HI64 = 6.93147180369123816490e-01  # ln 2 = _LN2_HI64 + _LN2_LO64, k * _LN2_HI64 exact
+_LN2_LO64 = 1.90821492927058770002e-10
+_FLUSH64 = -708.0  # exp(-708) is near float64's smallest normal number
+_TAYLOR64 = tuple(1.0 / math.factorial(i) for i in range(13))
 
 
 def float32_error(norm: float, units: int, s: float) -> float:
@@ -88,14 +93,36 @@ def draw_margin(sigma: float, units: int) -> float:
 
 @njit(**_JIT)
 def _exp_into_f64(d2, shift, inv, lo, hi, e, k):
+    # as _exp_into_f32, with the Taylor series to r^12 (measured relative error < 3e-14)
+    c = _TAYLOR64
     for j in range(lo, hi):
-        e[j] = math.exp((shift - d2[j]) * inv)
+        x = max((shift - d2[j]) * inv, _FLUSH64)
+        kj = np.int32(x * 1.4426950408889634 - 0.5)  # rounds: x * log2(e) <= 0
+        r = (x - kj * _LN2_HI64) - kj * _LN2_LO64
+        p = c[12]
+        p = p * r + c[11]
+        p = p * r + c[10]
+        p = p * r + c[9]
+        p = p * r + c[8]
+        p = p * r + c[7]
+        p = p * r + c[6]
+        p = p * r + c[5]
+        p = p * r + c[4]
+        p = p * r + c[3]
+        p = p * r + c[2]
+        p = p * r + c[1]
+        e[j] = p * r + c[0]
+        k[j] = kj
+    bits = e.view(np.int64)
+    for j in range(lo, hi):
+        bits[j] += np.int64(k[j]) << np.int64(52)
 
 
 @njit(**_JIT)
 def _exp_into_f32(d2, shift, inv, lo, hi, e, k):
     # exp(x) = 2^k exp(r), k = round(x / ln 2), |r| <= ln 2 / 2: exp(r) by its Taylor
-    # series to r^6 (relative error < 2e-7), 2^k added to the float's exponent bits.
+    # series to r^6 (measured relative error < 5e-7), 2^k added to the float's exponent
+    # bits.
     # Plain arithmetic in simple loops, so LLVM vectorises all of it.
     shift32 = np.float32(shift)
     inv32 = np.float32(inv)
