@@ -11,7 +11,7 @@ infinite), I(X;T+Z) is finite and meaningful, and it is what this returns:
 
 the differential entropy of the uniform Gaussian mixture centred on the activations,
 estimated by Monte Carlo: draw V = t_i + sigma z from the mixture, evaluate ln p(V)
-(in row blocks by matrix products and ``logsumexp``) and average. The own
+(one compiled pass over the centres per draw, see Cost) and average. The own
 component's exponent -‖z‖²/2, whose mean -d/2 is known exactly, is integrated in
 closed form instead of sampled (a control variate that changes nothing in
 expectation): each draw contributes
