@@ -29,6 +29,8 @@ kernel calls; 4 x 50 seeds of the paper's network hold about 100 MB)."""
 INFO_COLUMNS = ("seed", "epoch", "layer", "estimator", "ixt", "ity")
 TRAINING_METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 """Columns of training.parquet after seed and epoch: loss in nats, accuracy in [0, 1]."""
+ON_DEVICE = ("kde", "noisy")
+"""Estimators that take ``device=``: with ``--device cuda`` they compute on the GPU."""
 
 
 class Recorder:
@@ -136,6 +138,8 @@ class Recorder:
                     Ts = acts
                     if name in ("binning", "adaptive"):
                         Ts = self.binning_view(acts, _tile(ranges[layer - 1], len(epochs)))
+                    if name in ON_DEVICE and self.config.device == "cuda":
+                        opts = {**opts, "device": "cuda"}
                     ixt, ity = get_estimator(name).many(Ts, y, X=self.data.X, **opts)
                     for column, values in (
                         ("seed", np.tile(seeds, len(epochs))), ("epoch", epoch_col),

@@ -13,7 +13,7 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from infoplane import InfoplaneError, estimate_information
-from infoplane.estimators import kde
+from infoplane.estimators import _pairwise, kde
 
 
 def mixture_information_bits(centres: np.ndarray, sigma2: float) -> float:
@@ -94,13 +94,72 @@ def test_bounds_sandwich_the_exact_mixture_information(centres):
     assert exact <= upper + 1e-9
 
 
-def test_chunked_agrees_with_a_full_distance_matrix(monkeypatch):
-    rng = np.random.default_rng(3)
-    T = 3.0 * rng.standard_normal((257, 6)) + 5.0
-    monkeypatch.setattr(kde, "BLOCK_ELEMENTS", 1000)  # blocks of 3 rows
-    for bound, factor in [("upper", 2.0), ("lower", 8.0)]:
-        est = estimate_information(T, np.zeros(257), "kde", bound=bound, sigma2=0.7)
-        assert est.ixt == pytest.approx(plain_bound_bits(T, factor * 0.7), abs=1e-10)
+def layer(n: int, units: int, seed: int, classes: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """A tanh layer of random inputs, like the networks' activations, and labels."""
+    rng = np.random.default_rng(seed)
+    T = np.tanh(rng.standard_normal((n, units)) @ rng.standard_normal((units, units)))
+    return T, rng.integers(0, classes, n)
+
+
+@pytest.mark.parametrize(
+    ("n", "units", "classes"), [(300, 1, 2), (700, 3, 3), (1200, 10, 2), (1500, 12, 5)]
+)
+@pytest.mark.parametrize("bound", ["upper", "lower"])
+def test_fast_path_equals_the_plain_float64_formula(n, units, classes, bound):
+    T, y = layer(n, units, seed=n, classes=classes)
+    reference = kde._reference(T, y, bound, 0.1)
+    for data in (T, T + 1e3):  # far from 0: float32 must not lose the shift invariance
+        est = estimate_information(data, y, "kde", bound=bound, sigma2=0.1)
+        assert est.ixt == pytest.approx(reference.ixt, abs=1e-4)
+        assert est.ity == pytest.approx(reference.ity, abs=1e-4)
+
+
+def test_reference_matches_the_formula_written_out():
+    T, y = layer(120, 4, seed=3)
+    expected = plain_bound_bits(T, 2.0 * 0.7)
+    assert kde._reference(T, y, "upper", 0.7).ixt == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("units", [1, 10])
+def test_float32_is_chosen_where_it_is_accurate(units):
+    # the benchmark's shape takes the float32 kernel, and it agrees with float64
+    T, y = layer(1024, units, seed=units)
+    centred = T - T.mean(axis=0)
+    order = np.argsort(y, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(y))])
+    assert _pairwise.work_dtype(1024, units, _pairwise.max_norm(centred), 0.2) is np.float32
+    fast = _pairwise.kde_log_sums(centred[order], y[order], starts, 0.2, np.float32)
+    exact = _pairwise.kde_log_sums(centred[order], y[order], starts, 0.2, np.float64)
+    assert np.abs(fast[0] - exact[0]).max() < 1e-5
+    assert np.abs(fast[1] - exact[1]).max() < 1e-5
+
+
+def test_float64_where_float32_would_round_too_much():
+    assert _pairwise.work_dtype(4096, 10, 1e3, 0.2) is np.float64  # unscaled activations
+    assert _pairwise.work_dtype(100, 1, 1.0, 0.2) is np.float64  # small: nothing to gain
+
+
+def test_torch_tensors_give_the_numpy_values():
+    torch = pytest.importorskip("torch")
+    T, y = layer(600, 5, seed=9)
+    for bound in ("upper", "lower"):
+        expected = kde.kde_information(T, y, bound=bound)
+        on_torch = kde.kde_information(torch.as_tensor(T), torch.as_tensor(y), bound=bound)
+        assert on_torch.ixt == pytest.approx(expected.ixt, abs=1e-4)
+        assert on_torch.ity == pytest.approx(expected.ity, abs=1e-4)
+        by_option = kde.kde_information(T, y, bound=bound, device="cpu")
+        assert by_option.ixt == pytest.approx(expected.ixt, abs=1e-4)
+
+
+def test_on_cuda_gives_the_numpy_values():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    T, y = layer(2000, 10, seed=11)
+    expected = kde.kde_information(T, y)
+    on_gpu = kde.kde_information(T, y, device="cuda")
+    assert on_gpu.ixt == pytest.approx(expected.ixt, abs=1e-4)
+    assert on_gpu.ity == pytest.approx(expected.ity, abs=1e-4)
 
 
 points = st.integers(2, 30).flatmap(

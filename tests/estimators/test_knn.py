@@ -113,3 +113,15 @@ def test_bad_options(options, message):
     T = np.arange(8.0)[:, None]
     with pytest.raises(InfoplaneError, match=re.escape(message)):
         estimate_information(T, np.zeros(8), "knn", X=T, **options)
+
+
+def test_parallel_queries_change_no_value(monkeypatch):
+    from infoplane.estimators import knn
+
+    rng = np.random.default_rng(12)
+    X = rng.integers(0, 2, (3000, 12)).astype(float)
+    T = np.tanh(X @ rng.standard_normal((12, 4)))
+    y = rng.integers(0, 2, 3000)
+    parallel = estimate_information(T, y, "knn", X=X)
+    monkeypatch.setattr(knn, "WORKERS", 1)
+    assert estimate_information(T, y, "knn", X=X) == parallel

@@ -100,6 +100,77 @@ def test_per_draw_terms_match_the_plain_formula():
     assert g == pytest.approx(log_p_class - log_p, abs=1e-10)
 
 
+def layer(n: int, units: int, seed: int, classes: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """A tanh layer of random inputs, like the networks' activations, and labels."""
+    rng = np.random.default_rng(seed)
+    T = np.tanh(rng.standard_normal((n, units)) @ rng.standard_normal((units, units)))
+    return T, rng.integers(0, classes, n)
+
+
+@pytest.mark.parametrize(
+    ("n", "units", "sigma"), [(300, 1, 0.05), (600, 3, 0.1), (1000, 10, 0.1), (1200, 12, 0.3)]
+)
+def test_fast_path_equals_the_plain_float64_formula(n, units, sigma):
+    # same draws, so the two agree far inside the Monte Carlo error
+    T, y = layer(n, units, seed=n)
+    reference = noisy._reference(T, y, sigma, None, 0)
+    for data in (T, T + 1e3):  # far from 0: float32 must not lose the shift invariance
+        est = estimate_information(data, y, "noisy", sigma=sigma)
+        assert est.ixt == pytest.approx(reference.ixt, abs=1e-4)
+        assert est.ity == pytest.approx(reference.ity, abs=1e-4)
+        assert est.ixt_stderr == pytest.approx(reference.ixt_stderr, abs=1e-5)
+
+
+def test_float32_per_draw_terms_match_float64():
+    rng = np.random.default_rng(4)
+    T = np.tanh(rng.standard_normal((400, 4)))
+    y = np.sort(rng.integers(0, 2, 400))
+    comps = noisy.draw_components(400, 900, rng)
+    Z = rng.standard_normal((900, 4))
+    fast = noisy.mixture_log_ratios(T, y, comps, Z, 0.2, dtype=np.float32)
+    exact = noisy._reference_log_ratios(T - T.mean(axis=0), y, comps, Z, 0.2)
+    assert np.abs(fast[0] - exact[0]).max() < 1e-5
+    assert np.abs(fast[1] - exact[1]).max() < 1e-5
+
+
+def test_class_sums_far_below_the_largest_term_in_float32():
+    # 400 units: the draw v = t_0 + sigma z sits on the class-1 centre, about 200 nats
+    # above its own class's terms, which float32 would flush (exp(-200)): the class
+    # sum is redone with its own shift
+    sigma = 0.1
+    z = np.random.default_rng(5).standard_normal((1, 400))
+    t0 = np.zeros(400)
+    T = np.stack([t0, t0 + 0.5 * sigma * np.eye(400)[0], t0 + sigma * z[0]])
+    y, comps = np.array([0, 0, 1]), np.array([0])
+    fast = noisy.mixture_log_ratios(T, y, comps, z, sigma, dtype=np.float32)
+    exact = noisy._reference_log_ratios(T - T.mean(axis=0), y, comps, z, sigma)
+    assert exact[1][0] < -150
+    assert fast[0] == pytest.approx(exact[0], abs=1e-3)
+    assert fast[1] == pytest.approx(exact[1], abs=1e-3)
+
+
+def test_torch_tensors_give_the_numpy_values():
+    torch = pytest.importorskip("torch")
+    T, y = layer(600, 5, seed=9)
+    expected = noisy.noisy_information(T, y, sigma=0.2)
+    on_torch = noisy.noisy_information(torch.as_tensor(T), torch.as_tensor(y), sigma=0.2)
+    by_option = noisy.noisy_information(T, y, sigma=0.2, device="cpu")
+    for est in (on_torch, by_option):
+        assert est.ixt == pytest.approx(expected.ixt, abs=1e-4)
+        assert est.ity == pytest.approx(expected.ity, abs=1e-4)
+
+
+def test_on_cuda_gives_the_numpy_values():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    T, y = layer(2000, 10, seed=11)
+    expected = noisy.noisy_information(T, y)
+    on_gpu = noisy.noisy_information(T, y, device="cuda")
+    assert on_gpu.ixt == pytest.approx(expected.ixt, abs=1e-4)
+    assert on_gpu.ity == pytest.approx(expected.ity, abs=1e-4)
+
+
 def test_chunking_changes_nothing(monkeypatch):
     rng = np.random.default_rng(4)
     T, y = rng.standard_normal((97, 4)), rng.integers(0, 3, 97)

@@ -31,11 +31,16 @@ sigma2 : float, default 0.1
 
 Cost
 ----
-O(n² u) time (n samples, u units) by matrix products, in row blocks of at most
-about 2**22 distances (32 MB of float64) at a time, so the memory is O(n u) for the
-data plus a few such blocks: 10**4 samples of a 1024-unit layer need about 80 MB
-for the data and about 100 MB of blocks. Every term of the inner sum is at most 1 and
-the j = i term is exactly 1, so the sum needs no max-shift for stability.
+O(n² u) time (n samples, u units), O(n u) memory. One compiled pass over the pairs
+(:mod:`._pairwise`) computes each distance, its exponential and the row sums over
+all samples and over the sample's class together, in float32 where its rounding
+changes the result by under 1e-4 bits (``_pairwise.work_dtype``; sums in float64), on
+both cores: 35-60 times faster than the formula with a full distance matrix at
+4096 x 10 (benchmarks/bench_estimators.py).
+The activations are centred first, so float32 keeps the shift invariance. Every
+term of a row sum is at most 1 and the j = i term is exactly 1, so the sums need no
+max-shift. Torch tensors, or ``device=`` (e.g. ``"cuda"``), run the same sums in
+PyTorch on that device (:mod:`._torch_pairwise`).
 
 References
 ----------
@@ -46,7 +51,11 @@ deep learning", ICLR 2018.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from scipy.spatial.distance import cdist
+from scipy.special import logsumexp
 
 from infoplane.estimators._base import (
     Estimator,
@@ -55,37 +64,55 @@ from infoplane.estimators._base import (
     is_positive_real,
     register,
 )
+from infoplane.estimators._pairwise import (
+    is_torch_tensor,
+    kde_log_sums,
+    max_norm,
+    work_dtype,
+)
 
 NAME = "kde"
-BLOCK_ELEMENTS = 2**22
-"""Distances held at once (rows x n); 32 MB of float64 per block."""
 
 _SCALE = {"upper": 2.0, "lower": 8.0}
 """sigma2 multiplier in the exponent: KL divergence (upper), Bhattacharyya (lower)."""
 
 
-def pairwise_mixture_term(T: np.ndarray, scale: float) -> float:
-    """-(1/n) Σ_i ln[(1/n) Σ_j exp(-‖t_i - t_j‖² / scale)], in nats.
+def _log_sums(T: Any, y: np.ndarray, s: float, device: Any) -> tuple[np.ndarray, np.ndarray]:
+    """ln Σ_j exp(-‖t_i - t_j‖² / s) over all j and over i's class, for every i (nats)."""
+    if device is not None or is_torch_tensor(T):
+        from infoplane.estimators import _torch_pairwise
 
-    ``T`` is (n, u) float64; computed in row blocks with ‖a-b‖² = ‖a‖²+‖b‖²-2a·b.
-    """
-    n = T.shape[0]
-    T = T - T.mean(axis=0)  # centring keeps the expansion's rounding small
-    sq = np.einsum("ij,ij->i", T, T)
-    rows = max(1, BLOCK_ELEMENTS // n)
-    total = 0.0
-    for start in range(0, n, rows):
-        stop = min(n, start + rows)
-        d2 = T[start:stop] @ T.T
-        d2 *= -2.0
-        d2 += sq[start:stop, None]
-        d2 += sq[None, :]
-        np.maximum(d2, 0.0, out=d2)  # rounding can leave -1e-16
-        d2[np.arange(stop - start), np.arange(start, stop)] = 0.0
-        d2 *= -1.0 / scale
-        np.exp(d2, out=d2)  # every term <= 1, the diagonal == 1: no max-shift needed
-        total += float(np.log(d2.sum(axis=1)).sum())
-    return float(np.log(n)) - total / n
+        return _torch_pairwise.kde_log_sums(_torch_pairwise.centred_on(T, device), y, s)
+    order = np.argsort(y, kind="stable")
+    T = np.asarray(T, dtype=np.float64)
+    centred = T[order] - T.mean(axis=0)  # float32 then keeps the shift invariance
+    label = y[order]
+    starts = np.concatenate([[0], np.cumsum(np.bincount(label))])
+    n, units = centred.shape
+    dtype = work_dtype(n, units, max_norm(centred), s)
+    return kde_log_sums(centred, label, starts, s, dtype)
+
+
+def _bits(log_all: np.ndarray, log_class: np.ndarray, y: np.ndarray) -> InformationEstimate:
+    """ixt = Ĥ(T), ity = Ĥ(T) - Σ_c p_c Ĥ(T | c) from the row log sums, in bits."""
+    n = y.size
+    counts = np.bincount(y)
+    counts = counts[counts > 0]
+    h_t = np.log(n) - log_all.mean()
+    # Σ_c p_c Ĥ(T|c) = Σ_c p_c ln n_c - mean_i ln(class sum of i)
+    h_t_given_y = float(counts @ np.log(counts)) / n - log_class.mean()
+    return InformationEstimate(
+        ixt=float(max(0.0, h_t) / np.log(2)), ity=float(max(0.0, h_t - h_t_given_y) / np.log(2))
+    )
+
+
+def _reference(T: np.ndarray, y: np.ndarray, bound: str, sigma2: float) -> InformationEstimate:
+    """The same estimate by the plain formula: a full n x n float64 distance matrix
+    (SciPy ``cdist``) and ``logsumexp``, class by class. For tests and benchmarks."""
+    s = _SCALE[bound] * sigma2
+    a = -cdist(T, T, "sqeuclidean") / s
+    same = y[:, None] == y[None, :]
+    return _bits(logsumexp(a, axis=1), logsumexp(np.where(same, a, -np.inf), axis=1), y)
 
 
 def _check_options(bound: object, sigma2: object) -> None:
@@ -100,6 +127,7 @@ def kde_information(
     X: np.ndarray | None = None,
     bound: str = "upper",
     sigma2: float = 0.1,
+    device: str | None = None,
 ) -> InformationEstimate:
     """Kolchinsky-Tracey bound on I(X;T+Z) and estimate of I(T+Z;Y), in bits.
 
@@ -111,6 +139,9 @@ def kde_information(
     bound : "upper" or "lower", default "upper"
     sigma2 : float, default 0.1
         Noise variance, squared activation units.
+    device : str or None, default None
+        A torch device (e.g. "cuda") to compute on with PyTorch; None computes on the
+        CPU, or on the device of ``T`` when it is a torch tensor.
 
     Returns
     -------
@@ -127,15 +158,9 @@ def kde_information(
     """
     del X  # compares the layer with the labels only
     _check_options(bound, sigma2)
-    scale = _SCALE[bound] * float(sigma2)
-    h_t = pairwise_mixture_term(T, scale)
-    counts = np.bincount(y)
-    h_t_given_y = sum(
-        counts[c] / y.size * pairwise_mixture_term(T[y == c], scale) for c in np.flatnonzero(counts)
-    )
-    ixt = max(0.0, h_t) / np.log(2)
-    ity = max(0.0, h_t - h_t_given_y) / np.log(2)
-    return InformationEstimate(ixt=float(ixt), ity=float(ity))
+    y = np.asarray(y.cpu() if is_torch_tensor(y) else y)
+    log_all, log_class = _log_sums(T, y, _SCALE[bound] * float(sigma2), device)
+    return _bits(log_all, log_class, y)
 
 
 KDE = register(

@@ -47,7 +47,8 @@ Cost
 ----
 KD-trees (``scipy.spatial.KDTree``, max-norm): building O(n log n); the neighbour
 queries are about O(n log n) in low dimension and degrade towards O(n² (d_x + d_t))
-when X and T have many dimensions (tens). Memory O(n (d_x + d_t)) plus the trees.
+when X and T have many dimensions (tens); the queries run on all cores (``WORKERS``).
+Memory O(n (d_x + d_t)) plus the trees.
 
 References
 ----------
@@ -74,6 +75,8 @@ from infoplane.estimators._base import (
 NAME = "knn"
 JITTER = 1e-10
 """Standard deviation of the tie-breaking noise, in units of each column's std."""
+WORKERS = -1
+"""Threads for the KD-tree queries (SciPy's ``workers``; -1: all cores)."""
 
 
 def _standardise_and_jitter(A: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -86,14 +89,16 @@ def _count_strictly_within(points: np.ndarray, radius: np.ndarray) -> np.ndarray
     """Number of points at max-norm distance < radius from each point, itself included."""
     tree = KDTree(points)
     r = np.nextafter(radius, 0.0)  # "<" by a "<=" query
-    return np.asarray(tree.query_ball_point(points, r, p=np.inf, return_length=True))
+    return np.asarray(
+        tree.query_ball_point(points, r, p=np.inf, return_length=True, workers=WORKERS)
+    )
 
 
 def ksg_mutual_information(X: np.ndarray, T: np.ndarray, k: int) -> float:
     """KSG algorithm 1 estimate of I(X;T) in nats (unclamped); inputs already jittered."""
     n = X.shape[0]
     joint = np.hstack([X, T])
-    eps = KDTree(joint).query(joint, k=[k + 1], p=np.inf)[0][:, 0]  # [k+1]: skip self
+    eps = KDTree(joint).query(joint, k=[k + 1], p=np.inf, workers=WORKERS)[0][:, 0]  # skip self
     n_x = _count_strictly_within(X, eps) - 1
     n_t = _count_strictly_within(T, eps) - 1
     return float(digamma(k) + digamma(n) - np.mean(digamma(n_x + 1) + digamma(n_t + 1)))
@@ -111,7 +116,9 @@ def ross_mutual_information(T: np.ndarray, y: np.ndarray, k: int) -> float:
     for c in np.unique(y):
         members = np.flatnonzero(y == c)
         k_c = min(k, members.size - 1)
-        dist = KDTree(T[members]).query(T[members], k=[k_c + 1], p=np.inf)[0][:, 0]
+        dist = KDTree(T[members]).query(
+            T[members], k=[k_c + 1], p=np.inf, workers=WORKERS
+        )[0][:, 0]
         radius[members] = dist
         k_all[members] = k_c
     m = _count_strictly_within(T, radius)  # includes the point itself: Ross's m_i
