@@ -46,6 +46,8 @@ deep learning", ICLR 2018.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from infoplane.estimators._base import (
@@ -89,8 +91,14 @@ def pairwise_mixture_term(T: np.ndarray, scale: float) -> float:
 
 
 def _check_options(bound: object, sigma2: object) -> None:
-    check_option(bound in _SCALE, NAME, "bound", "'upper' or 'lower'", bound)
+    check_option(isinstance(bound, str) and bound in _SCALE, NAME, "bound", "'upper' or 'lower'",
+                 bound)
     check_option(is_positive_real(sigma2), NAME, "sigma2", "> 0", sigma2)
+
+
+def _validate(options: dict[str, Any]) -> dict[str, Any]:
+    _check_options(options["bound"], options["sigma2"])
+    return {"bound": options["bound"], "sigma2": float(options["sigma2"])}
 
 
 def kde_information(
@@ -144,5 +152,6 @@ KDE = register(
         estimate=kde_information,
         measures="pairwise-distance bound on I(X;T+Z) of the noisy network, Z ~ N(0, sigma2 I)",
         defaults={"bound": "upper", "sigma2": 0.1},
+        validate=_validate,
     )
 )
