@@ -7,7 +7,8 @@ Data: the 2**12 binary input patterns (as in Shwartz-Ziv & Tishby) when --sample
 4096, else random binary inputs; a tanh layer T = tanh(X W) of --units units; binary
 labels. Times are the median of --repeats runs (seconds per call, one call = one
 layer at one epoch = one information point). The ``many/point`` column divides one
-``Estimator.many`` call on a stack of --stack layers by --stack.
+``Estimator.many`` call on a stack of --stack layers by --stack. Then binning with
+many labels against 2 labels, and kde / noisy against plain NumPy.
 """
 
 from __future__ import annotations
@@ -104,6 +105,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<10} {one:9.4f} {many / args.stack:11.4f} {est.ixt:8.3f} {est.ity:7.3f}  "
             f"{estimator.defaults}"
         )
+
+    print()
+    print("# binning with many labels (labels = sample index mod L): time against 2 labels;")
+    print("# the counting grows with n only, so the ratio should stay near 1")
+    n_all = T.shape[0]
+    base = median_time(lambda: estimate_information(T, np.arange(n_all) % 2), args.repeats)
+    for labels in (2, 16, 17, 1000, n_all):
+        y_many = np.arange(n_all) % labels
+        t = median_time(lambda y_many=y_many: estimate_information(T, y_many), args.repeats)
+        print(f"{labels:>6} labels {t:9.4f} s/point  ratio {t / base:5.2f}")
 
     print()
     print("# same formula, plain NumPy (full n x n cdist, no chunking) vs infoplane")

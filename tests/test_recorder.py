@@ -154,3 +154,14 @@ def test_bins_is_the_default_of_binning_and_adaptive_and_binning_bins_wins():
     data = tishby12()
     recorder = Recorder(make_setup(config.replace(seeds=1, widths=(3,)), data), config, data)
     assert recorder.options["adaptive"]["bins"] == 7
+
+
+def test_knn_with_no_class_of_two_is_refused_before_training():
+    from infoplane.datasets import Dataset
+
+    rng = np.random.default_rng(0)
+    data = Dataset(name="distinct", X=rng.standard_normal((12, 3)).astype(np.float32),
+                   y=np.arange(12))
+    config = RunConfig(seeds=1, epochs=1, widths=(3,), estimators=("knn",))
+    with pytest.raises(InfoplaneError, match="no class has two members"):
+        Recorder(make_setup(config, data), config, data)

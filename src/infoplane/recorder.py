@@ -181,6 +181,10 @@ class Recorder:
             if name == "adaptive":
                 given.setdefault("bins", config.bins)
             options[name] = resolve_options(name, given)
+        if "knn" in options:
+            from infoplane.estimators.knn import check_labels
+
+            check_labels(self.data.y)
         return options
 
     @staticmethod

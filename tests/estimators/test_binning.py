@@ -225,7 +225,7 @@ def test_counting_memory_grows_with_n_not_with_n_times_labels():
     from infoplane.estimators._counting import _scratch
 
     n = 20000
-    assert sum(a.nbytes for a in _scratch(2 * 32768, n, n)) <= 100 * n
+    assert sum(a.nbytes for a in _scratch(2 * 32768, n, n)) <= 200 * n  # was 262144 n
 
 
 @pytest.mark.parametrize(
@@ -241,7 +241,8 @@ def test_counting_memory_grows_with_n_not_with_n_times_labels():
         ({"bin_size": 0}, "The 'bin_size' option"),
         ({"bin_size": float("inf")}, "The 'bin_size' option"),
         ({"value_range": "ab"}, "The 'value_range' option of estimator 'binning' must be "
-                                "'auto', None or (low, high) with finite low < high, got 'ab'."),
+                                "'auto', 'data' (or None) or (low, high) with finite low < high, "
+                                "got 'ab'."),
         ({"value_range": (1, 0)}, "The 'value_range' option"),
         ({"value_range": (0, float("nan"))}, "The 'value_range' option"),
         ({"value_range": (0, 1, 2)}, "The 'value_range' option"),
@@ -259,5 +260,6 @@ def test_options_schema_is_filled_and_normalised():
     assert resolve_options("binning", {"value_range": [0, 2]}) == {
         "bins": 30, "value_range": (0.0, 2.0), "bin_size": None
     }
+    assert resolve_options("binning", {"value_range": "data"})["value_range"] is None
     assert BinningOptions.from_options({}).fixed_range == (-1.0, 1.0)
     assert BinningOptions.from_options({"bin_size": 0.5}).fixed_range is None

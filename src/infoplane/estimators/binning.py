@@ -16,8 +16,9 @@ bins : int >= 1, default 30
     Number of equal bins over the value range; ignored when ``bin_size`` is given.
 value_range : "auto" (default), None or (low, high)
     The binned interval, in activation units. ``(low, high)``: that interval.
-    ``None``: each layer's own min and max. ``"auto"``: (-1, 1), the paper's range,
-    when binning by ``bins``; the data when binning by ``bin_size``.
+    ``None`` (or ``"data"``, its spelling in TOML and on the command line): each
+    layer's own min and max. ``"auto"``: (-1, 1), the paper's range, when binning by
+    ``bins``; the data when binning by ``bin_size``.
 bin_size : float > 0 or None, default None
     A fixed bin width in activation units, instead of a bin count. Without a value
     range (``"auto"`` or None) the bins cover the data with edges at the multiples
@@ -52,6 +53,9 @@ _MAX_CODE = 2**62
 """Packed pattern codes stay below this so that code * n_labels fits in int64."""
 AUTO = "auto"
 """``value_range`` default: (-1, 1) with ``bins``, the data with ``bin_size``."""
+DATA = "data"
+"""``value_range`` spelling of None (each layer's own min and max) where None cannot be
+written (TOML, the command line)."""
 PAPER_RANGE = (-1.0, 1.0)
 
 
@@ -133,8 +137,8 @@ class BinningOptions:
 
 def _checked_range(value: Any, estimator: str) -> tuple[float, float] | str | None:
     """``value_range`` normalised: "auto", None or a (low, high) tuple of floats."""
-    if value is None or (isinstance(value, str) and value == AUTO):
-        return value
+    if value is None or (isinstance(value, str) and value in (AUTO, DATA)):
+        return None if value == DATA else value
     ok = (
         not isinstance(value, str | bytes | Mapping)
         and np.ndim(value) == 1
@@ -144,8 +148,8 @@ def _checked_range(value: Any, estimator: str) -> tuple[float, float] | str | No
         and value[0] < value[1]
     )
     check_option(
-        ok, estimator, "value_range", f"{AUTO!r}, None or (low, high) with finite low < high",
-        value,
+        ok, estimator, "value_range",
+        f"{AUTO!r}, {DATA!r} (or None) or (low, high) with finite low < high", value,
     )
     return float(value[0]), float(value[1])
 

@@ -111,15 +111,20 @@ def ksg_mutual_information(X: np.ndarray, T: np.ndarray, k: int) -> float:
     return float(digamma(k) + digamma(n) - np.mean(digamma(n_x + 1) + digamma(n_t + 1)))
 
 
+def check_labels(y: np.ndarray) -> None:
+    """Raise InfoplaneError unless some class of the labels ``y`` has two members."""
+    _, counts = np.unique(y, return_counts=True)
+    check(
+        bool((counts > 1).any()),
+        f"knn: no class has two members ({y.size} samples, {counts.size} classes), "
+        "so I(T;Y) cannot be estimated",
+    )
+
+
 def ross_mutual_information(T: np.ndarray, y: np.ndarray, k: int) -> float:
     """Ross's estimate of I(T;Y) in nats (unclamped) for labels 0..K-1."""
-    counts = np.bincount(y)
-    keep = counts[y] > 1
-    check(
-        bool(keep.any()),
-        f"knn: no class has two members ({y.size} samples, {np.count_nonzero(counts)} "
-        "classes), so I(T;Y) cannot be estimated",
-    )
+    check_labels(y)
+    keep = np.bincount(y)[y] > 1
     if not keep.all():
         warnings.warn(
             f"knn: {np.count_nonzero(~keep)} of {y.size} samples are alone in their class "
