@@ -200,8 +200,9 @@ def test_bins_flag_beats_the_config_files_binning_bins(tmp_path):
     assert binning_options(_resolved(["--bins", "5"])).bins == 5
 
 
-def test_bins_flag_and_binning_bins_option_must_agree(capsys):
-    code = main(["run", "--bins", "5", "--estimator-option", "binning.bins=4", "--quiet"])
+def test_bins_flag_and_binning_bins_option_must_agree(capsys, tmp_path):
+    code = main(["run", "--bins", "5", "--estimator-option", "binning.bins=4", "--quiet",
+                 "--epochs", "2", "--seeds", "1", "--out", str(tmp_path / "o")])
     assert code == 2
     assert "--bins 5 and --estimator-option binning.bins=4 disagree" in capsys.readouterr().err
 
@@ -220,7 +221,8 @@ def test_bins_flag_and_binning_bins_option_must_agree(capsys):
 )
 def test_bad_estimator_options_stop_the_run_before_training(argv, message, capsys, tmp_path):
     out = tmp_path / "o"
-    assert main(["run", *argv, "--quiet", "--out", str(out)]) == 2
+    small = ["--epochs", "2", "--seeds", "1", "--log-epochs", "2", "--widths", "3"]
+    assert main(["run", *argv, *small, "--quiet", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not out.exists()  # nothing written: stopped before training
