@@ -37,12 +37,12 @@ def _bin_row(T, r, low, width, nb, codes):
     if width <= 0:
         return
     scale = 1.0 / width
-    top = nb - 1
+    top = float(nb - 1)
     for u in range(T.shape[2]):  # unit by unit: runs along the samples (unit-major input)
         for i in range(T.shape[1]):
-            v = np.floor((T[r, i, u] - low) * scale)  # a float: math.floor gives an int
-            k = np.int64(0) if v <= 0.0 else (top if v >= top else np.int64(v))
-            codes[i] = codes[i] * nb + k
+            # clipped as a float, then truncated (= floor, as it is >= 0)
+            v = min(max((T[r, i, u] - low) * scale, 0.0), top)
+            codes[i] = codes[i] * nb + np.int64(v)
 
 
 @njit(**_JIT)
@@ -67,11 +67,12 @@ def _xlogx(n):
 @njit(**_JIT)
 def _scratch(size, n, n_labels):
     """One block's empty tables: keys, counts and used slots of the patterns (row 0)
-    and of the (pattern, label) pairs (row 1), and the dense per-label counts (size x
-    n_labels, or size x 0 when the pairs are hashed instead)."""
+    and of the (pattern, label) pairs (row 1), and the per-label counts (size x
+    n_labels, with at most ``DENSE_LABELS`` labels; else size x 0)."""
+    dense = n_labels <= DENSE_LABELS
     keys = np.full((2, size), _EMPTY, dtype=np.int64)
-    counts = np.zeros((2, size), dtype=np.int64)
-    per_label = np.zeros((size, n_labels if n_labels <= DENSE_LABELS else 0), dtype=np.int32)
+    counts = np.zeros((2, 0 if dense else size), dtype=np.int64)
+    per_label = np.zeros((size, n_labels if dense else 0), dtype=np.int32)
     return keys, counts, np.empty((2, n), dtype=np.int64), per_label
 
 
@@ -109,15 +110,47 @@ def _sum_and_clear(keys, counts, used, n_used, xlogx):
 
 @njit(inline="always", **_JIT)
 def _count_row(codes, y, n_labels, scratch, shift, xlogx):
-    """H(T) and H(T,Y) in bits of one row of codes; leaves the tables empty.
-
-    Table 0 counts the patterns. The (pattern, label) pairs are counted per label in
-    the pattern's slot (few labels) or in table 1 under the key slot * n_labels +
-    label, slot < 4n being the pattern's slot in table 0: it fits int64 for any n
-    below 2**30, whatever the codes.
-    """
+    """H(T) and H(T,Y) in bits of one row of codes; leaves the tables empty."""
     keys, counts, used, per_label = scratch
-    dense = per_label.shape[1] > 0
+    if per_label.shape[1] > 0:
+        return _count_per_label(codes, y, keys[0], per_label, used[0], shift, xlogx)
+    return _count_pairs(codes, y, n_labels, keys, counts, used, shift, xlogx)
+
+
+@njit(inline="always", **_JIT)
+def _count_per_label(codes, y, keys, per_label, used, shift, xlogx):
+    """Few labels: each pattern's slot holds a count per label."""
+    n = codes.size
+    mask = keys.size - 1
+    n_used = 0
+    for i in range(n):
+        slot = _slot(keys, codes[i], shift, mask)
+        if keys[slot] == _EMPTY:
+            keys[slot] = codes[i]
+            used[n_used] = slot
+            n_used += 1
+        per_label[slot, y[i]] += 1
+    sum_t = 0.0
+    sum_ty = 0.0
+    for j in range(n_used):
+        slot = used[j]
+        total = 0
+        for label in range(per_label.shape[1]):
+            c = per_label[slot, label]
+            total += c
+            sum_ty += xlogx[c]
+            per_label[slot, label] = 0
+        sum_t += xlogx[total]
+        keys[slot] = _EMPTY
+    log_n = math.log2(n)
+    return log_n - sum_t / n, log_n - sum_ty / n
+
+
+@njit(inline="always", **_JIT)
+def _count_pairs(codes, y, n_labels, keys, counts, used, shift, xlogx):
+    """Many labels: table 0 counts the patterns, table 1 the (pattern, label) pairs
+    under the key slot * n_labels + label, slot (< 4n) being the pattern's slot in
+    table 0: it fits int64 for any n below 2**30, whatever the codes."""
     n = codes.size
     mask = keys.shape[1] - 1
     k_t, c_t, u_t = keys[0], counts[0], used[0]
@@ -127,20 +160,10 @@ def _count_row(codes, y, n_labels, scratch, shift, xlogx):
     for i in range(n):
         slot = _slot(k_t, codes[i], shift, mask)
         n_t = _add(k_t, c_t, u_t, n_t, codes[i], slot)
-        if dense:
-            per_label[slot, y[i]] += 1
-        else:
-            pair = slot * n_labels + y[i]
-            n_p = _add(k_p, c_p, u_p, n_p, pair, _slot(k_p, pair, shift, mask))
-    sum_ty = 0.0
-    if dense:
-        for j in range(n_t):
-            for label in range(n_labels):
-                sum_ty += xlogx[per_label[u_t[j], label]]
-                per_label[u_t[j], label] = 0
-    else:
-        sum_ty = _sum_and_clear(k_p, c_p, u_p, n_p, xlogx)
+        pair = slot * n_labels + y[i]
+        n_p = _add(k_p, c_p, u_p, n_p, pair, _slot(k_p, pair, shift, mask))
     sum_t = _sum_and_clear(k_t, c_t, u_t, n_t, xlogx)
+    sum_ty = _sum_and_clear(k_p, c_p, u_p, n_p, xlogx)
     log_n = math.log2(n)
     return log_n - sum_t / n, log_n - sum_ty / n
 
