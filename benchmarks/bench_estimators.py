@@ -15,6 +15,7 @@ each keeps its best time, so that the ratio holds on a machine shared with other
 ``diff bits`` is |ixt - ixt of the float64 formula| (kde: the plain formula; noisy:
 ``noisy._reference``, the plain formula on the same draws; the plain noisy column uses
 other draws, so it differs by Monte Carlo error, about ``stderr``).
+Then binning with many labels against 2 labels.
 """
 
 from __future__ import annotations
@@ -125,6 +126,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<10} {one:9.4f} {many / args.stack:11.4f} {est.ixt:8.3f} {est.ity:7.3f}  "
             f"{estimator.defaults}"
         )
+
+    print()
+    print("# binning with many labels (labels = sample index mod L): time against 2 labels;")
+    print("# the counting grows with n only, so the ratio should stay near 1")
+    n_all = T.shape[0]
+    base = median_time(lambda: estimate_information(T, np.arange(n_all) % 2), args.repeats)
+    for labels in (2, 16, 17, 1000, n_all):
+        y_many = np.arange(n_all) % labels
+        t = median_time(lambda y_many=y_many: estimate_information(T, y_many), args.repeats)
+        print(f"{labels:>6} labels {t:9.4f} s/point  ratio {t / base:5.2f}")
 
     print()
     print("# same formula: plain NumPy/SciPy (full n x n cdist + logsumexp, float64) vs ours,")

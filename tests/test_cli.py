@@ -178,3 +178,63 @@ def test_interrupt_keeps_what_was_trained(tmp_path, monkeypatch, capsys):
     grads = pd.read_parquet(out / "gradients.parquet")
     assert 0 < info["epoch"].max() < 100
     assert grads["epoch"].max() == 3  # three one-epoch chunks trained before the interrupt
+
+
+def _resolved(argv: list[str]):
+    from infoplane.cli import build_parser, resolve_config
+
+    return resolve_config(build_parser().parse_args(["run", *argv]))[0]
+
+
+def test_bins_flag_beats_the_config_files_binning_bins(tmp_path):
+    # was: [estimator_options.binning] bins in the file beat --bins on the command line
+    from infoplane.recorder import binning_options
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("bins = 30\n[estimator_options.binning]\nbins = 4\nbin_size = 0.5\n")
+    assert binning_options(_resolved(["--config", str(cfg)])).bins == 4
+    flagged = binning_options(_resolved(["--config", str(cfg), "--bins", "8"]))
+    assert (flagged.bins, flagged.bin_size) == (8, 0.5)
+    option = _resolved(["--config", str(cfg), "--estimator-option", "binning.bins=6"])
+    assert binning_options(option).bins == 6
+    assert binning_options(_resolved(["--bins", "5"])).bins == 5
+
+
+def test_bins_flag_and_binning_bins_option_must_agree(capsys, tmp_path):
+    code = main(["run", "--bins", "5", "--estimator-option", "binning.bins=4", "--quiet",
+                 "--epochs", "2", "--seeds", "1", "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "--bins 5 and --estimator-option binning.bins=4 disagree" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--estimator", "kde", "--estimator-option", "kde.sigma2=-1"],
+         "The 'sigma2' option of estimator 'kde' must be > 0, got -1."),
+        (["--estimator-option", "binning.bins=abc"],
+         "The 'bins' option of estimator 'binning' must be an int >= 1, got 'abc'."),
+        (["--estimator-option", "binning.bin_size=big"], "The 'bin_size' option"),
+        (["--estimator-option", "binning.bins=2.5"], "got 2.5."),
+        (["--estimator-option", "kde.sigma2=1"], "which this run does not use"),
+    ],
+)
+def test_bad_estimator_options_stop_the_run_before_training(argv, message, capsys, tmp_path):
+    out = tmp_path / "o"
+    small = ["--epochs", "2", "--seeds", "1", "--log-epochs", "2", "--widths", "3"]
+    assert main(["run", *argv, *small, "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not out.exists()  # nothing written: stopped before training
+
+
+def test_ib_analysis_bins_as_the_information_table(tmp_path):
+    # was: ib_layers binned with 30 bins while information.parquet used binning.bins = 4
+    out = tmp_path / "ib"
+    assert main(["run", "--ib", "--estimator-option", "binning.bins=4", "--epochs", "8",
+                 "--seeds", "2", "--log-epochs", "3", "--quiet", "--out", str(out)]) == 0
+    info = pd.read_parquet(out / "information.parquet")
+    layers = pd.read_parquet(out / "ib_layers.parquet")
+    both = layers.merge(info, on=["seed", "epoch", "layer"], suffixes=("_ib", ""))
+    assert len(both) == len(layers) > 0
+    np.testing.assert_allclose(both["ixt_ib"], both["ixt"], atol=1e-9)

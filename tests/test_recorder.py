@@ -1,13 +1,16 @@
 """The recorder's tables against direct computations from the kept parameters."""
 
+import re
+
 import numpy as np
 import pytest
 
 from infoplane.config import RunConfig
 from infoplane.datasets import tishby12, with_probe
-from infoplane.estimators.binning import bin_indices
+from infoplane.errors import InfoplaneError
+from infoplane.estimators.binning import BinningOptions, bin_indices
 from infoplane.nets.ensemble import CpuEnsemble, layer_activations, make_setup
-from infoplane.recorder import Recorder
+from infoplane.recorder import Recorder, binning_options
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +99,93 @@ def test_a_probe_set_is_where_information_and_metrics_are_measured():
         rows = training[training["seed"] == seed]
         assert rows["train_accuracy"].item() == pytest.approx(right[train].mean())
         assert rows["test_accuracy"].item() == pytest.approx(right[~train].mean())
+
+def _trained_recorder(config: RunConfig) -> tuple:
+    data = tishby12()
+    setup = make_setup(config, data)
+    engine = CpuEnsemble(setup, config, data)
+    recorder = Recorder(setup, config, data)
+    recorder.snapshot(0, engine.params.copy())
+    engine.train(config.epochs)
+    recorder.snapshot(config.epochs, engine.params.copy())
+    return data, setup, recorder
+
+
+def test_bin_size_is_in_activation_units_for_relu_layers():
+    # was: each seed's layer rescaled onto [-1, 1] first, so the width was in those units
+    config = RunConfig(seeds=2, epochs=20, widths=(6, 4), log_epochs=2, activation="relu",
+                       lr=0.01, estimator_options={"binning": {"bin_size": 0.5}})
+    data, setup, recorder = _trained_recorder(config)
+    information, _ = recorder.tables()
+    layers = layer_activations(setup.layout, recorder._params[-1], data.X, "relu")
+    for layer, acts in enumerate(layers[:-1], start=1):
+        for k, seed in enumerate(setup.seeds):
+            idx = np.floor(acts[k].astype(np.float64) / 0.5)  # Saxe et al.'s bins
+            row = information.query(f"epoch == 20 and layer == {layer} and seed == {seed}")
+            assert row["ixt"].item() == pytest.approx(_entropy(idx), abs=1e-9)
+
+
+def test_relu_layers_keep_the_per_seed_range_by_default():
+    config = RunConfig(seeds=2, epochs=5, widths=(5,), log_epochs=2, activation="relu")
+    _, _, recorder = _trained_recorder(config)
+    ranges = recorder.value_ranges()
+    assert ranges[0].shape == (2, 2) and ranges[-1] is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"estimators": ("binning", "kde"), "estimator_options": {"kde": {"sigma2": -1}}},
+         "The 'sigma2' option of estimator 'kde' must be > 0, got -1."),
+        ({"estimator_options": {"binning": {"bins": 0}}},
+         "The 'bins' option of estimator 'binning' must be an int >= 1, got 0."),
+        ({"estimator_options": {"binning": {"bins": "abc"}}}, "The 'bins' option"),
+        ({"estimator_options": {"binning": {"bin_size": "big"}}}, "The 'bin_size' option"),
+        ({"estimator_options": {"binning": {"value_range": "ab"}}}, "The 'value_range' option"),
+        ({"estimators": ("noisy",), "estimator_options": {"noisy": {"sigma": 0}}},
+         "The 'sigma' option of estimator 'noisy'"),
+        ({"estimators": ("knn",), "estimator_options": {"knn": {"k": 0}}},
+         "The 'k' option of estimator 'knn'"),
+        ({"estimators": ("adaptive",), "estimator_options": {"adaptive": {"bins": 2.5}}},
+         "The 'bins' option of estimator 'adaptive'"),
+        ({"estimator_options": {"kde": {"sigma2": 1.0}}},
+         "options are given for estimator 'kde', which this run does not use"),
+        ({"estimators": ("kde",), "estimator_options": {"binning": {"bins": 4}}},
+         "add --estimator binning or --ib"),
+        ({"estimator_options": {"magic": {}}}, "unknown estimator 'magic'"),
+    ],
+)
+def test_every_option_is_checked_before_training(changes, message):
+    config = RunConfig(seeds=1, epochs=1, widths=(3,), **changes)
+    data = tishby12()
+    with pytest.raises(InfoplaneError, match=re.escape(message)):
+        Recorder(make_setup(config, data), config, data)
+
+
+def test_binning_options_are_used_by_ib_without_the_binning_estimator():
+    config = RunConfig(seeds=1, epochs=1, widths=(3,), estimators=("kde",), ib=True,
+                       estimator_options={"binning": {"bins": 4}})
+    data = tishby12()
+    recorder = Recorder(make_setup(config, data), config, data)
+    assert recorder.binning == BinningOptions(bins=4)
+    assert set(recorder.options) == {"kde"}
+
+
+def test_bins_is_the_default_of_binning_and_adaptive_and_binning_bins_wins():
+    config = RunConfig(bins=7, estimators=("binning", "adaptive"))
+    assert binning_options(config).bins == 7
+    assert binning_options(config.replace(estimator_options={"binning": {"bins": 4}})).bins == 4
+    data = tishby12()
+    recorder = Recorder(make_setup(config.replace(seeds=1, widths=(3,)), data), config, data)
+    assert recorder.options["adaptive"]["bins"] == 7
+
+
+def test_knn_with_no_class_of_two_is_refused_before_training():
+    from infoplane.datasets import Dataset
+
+    rng = np.random.default_rng(0)
+    data = Dataset(name="distinct", X=rng.standard_normal((12, 3)).astype(np.float32),
+                   y=np.arange(12))
+    config = RunConfig(seeds=1, epochs=1, widths=(3,), estimators=("knn",))
+    with pytest.raises(InfoplaneError, match="no class has two members"):
+        Recorder(make_setup(config, data), config, data)

@@ -43,16 +43,22 @@ def chosen_epochs(epochs: list[int], count: int = IB_EPOCHS) -> list[int]:
     return [epochs[k] for k in positions]
 
 
-def layers_table(recorder: Recorder, curve, *, bins: int) -> pd.DataFrame:
-    """seed, epoch, layer, ixt, ity, gap, beta for the chosen epochs of a run (bits)."""
+def layers_table(recorder: Recorder, curve) -> pd.DataFrame:
+    """seed, epoch, layer, ixt, ity, gap, beta for the chosen epochs of a run (bits).
+
+    The layers are binned as the binning estimator bins them in the run
+    (``recorder.binning``, whether or not binning is among the run's estimators).
+    """
     from infoplane.ib import layers_against_bound
 
+    binning = recorder.binning.as_dict()
     ranges = recorder.value_ranges()
     seeds = np.array(recorder.setup.seeds)
     rows = []
     for (epoch,), layers in recorder.activations(set(chosen_epochs(recorder.epochs))):
         for layer, acts in enumerate(layers, start=1):
-            codes = binned_pattern_codes(recorder.binning_view(acts, ranges[layer - 1]), bins=bins)
+            view = recorder.binning_view(acts, ranges[layer - 1])
+            codes = binned_pattern_codes(view, **binning)
             r = layers_against_bound(codes, recorder.data.p_y_given_x, curve)
             rows.append(pd.DataFrame({"seed": seeds, "epoch": epoch, "layer": layer,
                                       "ixt": r.ixt, "ity": r.ity, "gap": r.gap, "beta": r.beta}))

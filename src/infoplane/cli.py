@@ -80,8 +80,8 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
                    "(default 0)")
     g.add_argument("--train-fraction", type=float, help="fraction of samples for training, "
                    "in (0, 1] (default 0.85); unused when IDX t10k files fix the test split")
-    g.add_argument("--bins", type=int, help="bins per unit for the binning estimator "
-                   "(default 30)")
+    g.add_argument("--bins", type=int, help="bins per unit for binning, adaptive and --ib, "
+                   "short for binning.bins; beats the config file's (default 30)")
     g.add_argument("--log-epochs", type=int, help="about how many log-spaced epochs to measure "
                    "the information at (default 250)")
     g.add_argument("--estimator", action="append", dest="estimators", metavar="NAME",
@@ -136,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 def resolve_config(args: argparse.Namespace) -> tuple[Any, Path, bool]:
     """The run's config (file, then flags), output directory and quietness."""
     from infoplane.config import RunConfig, read_toml
+    from infoplane.errors import check
 
     values: dict[str, Any] = {}
     out, quiet = args.out, bool(args.quiet)
@@ -150,7 +151,16 @@ def resolve_config(args: argparse.Namespace) -> tuple[Any, Path, bool]:
         if key not in skip and value is not None:
             values[key] = value
     options = {name: dict(opts) for name, opts in values.get("estimator_options", {}).items()}
-    for name, key, value in args.estimator_option or []:
+    flag_options = args.estimator_option or []
+    if args.bins is not None:  # --bins is binning.bins: it beats the file's, like every flag
+        options.get("binning", {}).pop("bins", None)
+        for name, key, value in flag_options:
+            check(
+                (name, key) != ("binning", "bins") or value == args.bins,
+                f"--bins {args.bins} and --estimator-option binning.bins={value} disagree; "
+                "give one of them",
+            )
+    for name, key, value in flag_options:
         options.setdefault(name, {})[key] = value
     if options:
         values["estimator_options"] = options

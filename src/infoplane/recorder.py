@@ -16,9 +16,9 @@ import pandas as pd
 
 from infoplane.config import RunConfig
 from infoplane.datasets import Dataset
-from infoplane.errors import InfoplaneError
-from infoplane.estimators import get_estimator
-from infoplane.estimators._base import check_option_names
+from infoplane.errors import InfoplaneError, check
+from infoplane.estimators import get_estimator, resolve_options
+from infoplane.estimators.binning import AUTO, BinningOptions
 from infoplane.nets._metrics import output_metrics
 from infoplane.nets.activations import BOUNDED
 from infoplane.nets.ensemble import Setup, activation_buffer_size, layer_activations
@@ -46,6 +46,7 @@ class Recorder:
         self._params: list[np.ndarray] = []
         self._grad_stats: list[np.ndarray] = []
         self._ranges: list[np.ndarray | None] | None = None  # value_ranges(), once
+        self.binning = binning_options(config)  # for every analysis that bins
         self.options = self._estimator_options()  # validated before any training
 
     def snapshot(self, epoch: int, params: np.ndarray) -> None:
@@ -136,7 +137,7 @@ class Recorder:
             for layer, acts in enumerate(layers, start=1):
                 for name, opts in options.items():
                     Ts = acts
-                    if name in ("binning", "adaptive"):
+                    if name == "binning":
                         Ts = self.binning_view(acts, _tile(ranges[layer - 1], len(epochs)))
                     if name in ON_DEVICE and self.config.device == "cuda":
                         opts = {**opts, "device": "cuda"}
@@ -162,14 +163,34 @@ class Recorder:
         return information, training
 
     def _estimator_options(self) -> dict[str, dict[str, Any]]:
+        """Every estimator's full options, checked (names and values) before training.
+
+        ``bins`` (``--bins``) is the default bin count of binning and adaptive; the
+        binning options are :func:`binning_options`. Options for an estimator that the
+        run does not use are an error (binning's are used by ``--ib`` too).
+        """
+        config = self.config
+        used = set(config.estimators) | ({"binning"} if config.ib else set())
+        for name, given in config.estimator_options.items():
+            get_estimator(name)  # an unknown name is its own error
+            check(
+                name in used or not given,
+                f"options are given for estimator {name!r}, which this run does not use; "
+                f"add --estimator {name}" + (" or --ib" if name == "binning" else ""),
+            )
         options = {}
-        for name in self.config.estimators:
-            estimator = get_estimator(name)
-            given = dict(self.config.estimator_options.get(name, {}))
-            if name in ("binning", "adaptive") and "bins" in estimator.defaults:
-                given.setdefault("bins", self.config.bins)
-            check_option_names(estimator, given)
-            options[name] = {**estimator.defaults, **given}
+        for name in config.estimators:
+            given = dict(config.estimator_options.get(name, {}))
+            if name == "binning":
+                options[name] = self.binning.as_dict()
+                continue
+            if name == "adaptive":
+                given.setdefault("bins", config.bins)
+            options[name] = resolve_options(name, given)
+        if "knn" in options:
+            from infoplane.estimators.knn import check_labels
+
+            check_labels(self.data.y)
         return options
 
     @staticmethod
@@ -178,12 +199,15 @@ class Recorder:
         return acts if ranges is None else _rescale(acts, ranges)
 
     def value_ranges(self) -> list[np.ndarray | None]:
-        """Per layer: None (bin over [-1, 1]) or per-seed (low, high) over all snapshots.
+        """Per layer: None (bin the activations as they are) or per-seed (low, high)
+        over all snapshots, to be mapped onto [-1, 1] before binning.
 
-        Bounded activations (and the softmax output) use the paper's [-1, 1]; unbounded
+        Only with the default binning range (no ``value_range``, no ``bin_size``):
+        bounded activations (and the softmax output) use the paper's [-1, 1]; unbounded
         ones the min and max each seed's layer reaches over the logged epochs (Saxe et
-        al., 2018). Computed once (a pass over every snapshot) and kept until the next
-        snapshot.
+        al., 2018). A given ``value_range`` or ``bin_size`` is in activation units, so
+        every layer is binned as it is. Computed once (a pass over every snapshot) and
+        kept until the next snapshot.
         """
         if self._ranges is None:
             self._ranges = self._compute_value_ranges()
@@ -191,7 +215,8 @@ class Recorder:
 
     def _compute_value_ranges(self) -> list[np.ndarray | None]:
         n_layers = self.setup.layout.n_layers
-        if self.config.activation in BOUNDED:
+        default_range = self.binning.value_range == AUTO and self.binning.bin_size is None
+        if self.config.activation in BOUNDED or not default_range:
             return [None] * n_layers
         lows = np.full((n_layers, len(self.setup.seeds)), np.inf)
         highs = np.full((n_layers, len(self.setup.seeds)), -np.inf)
@@ -202,6 +227,20 @@ class Recorder:
                 lows[k] = np.minimum(lows[k], per_row.min(axis=(0, 2, 3)))
                 highs[k] = np.maximum(highs[k], per_row.max(axis=(0, 2, 3)))
         return [np.stack([lows[k], highs[k]], axis=1) for k in range(n_layers - 1)] + [None]
+
+
+def binning_options(config: RunConfig) -> BinningOptions:
+    """A run's binning options, checked: ``bins`` (``--bins``) unless
+    ``[estimator_options.binning]`` sets it, and the rest of that table.
+
+    The one source of the binning options for the information table and ``--ib``.
+    """
+    given = config.estimator_options.get("binning", {})
+    check(
+        isinstance(given, dict),
+        f"the options of estimator 'binning' must be a table of NAME = VALUE, got {given!r}",
+    )
+    return BinningOptions(**resolve_options("binning", {"bins": config.bins, **given}))
 
 
 def _tile(ranges: np.ndarray | None, times: int) -> np.ndarray | None:

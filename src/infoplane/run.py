@@ -113,7 +113,7 @@ def write_ib_analysis(out: Path, recorder: Recorder, config: RunConfig, *, plots
     from infoplane import bound
 
     curve, curve_df = bound.curve_table(recorder.data)
-    layers = bound.layers_table(recorder, curve, bins=config.bins)
+    layers = bound.layers_table(recorder, curve)
     store.write_table(out, "ib_curve", curve_df)
     store.write_table(out, "ib_layers", layers)
     if plots:

@@ -109,3 +109,36 @@ def test_many_matches_one_at_a_time():
 def test_bad_options(options, message):
     with pytest.raises(InfoplaneError, match=re.escape(message)):
         estimate_information(np.zeros((4, 1)), [0, 1, 0, 1], "adaptive", **options)
+
+
+@pytest.mark.parametrize("T", [[0.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 1.0]])
+def test_two_distinct_values_and_two_bins_give_two_occupied_bins(T):
+    # was 0.0 bits for [0, 1, 1, 1]: the heavy value fell in the first value's bin
+    est = estimate_information(np.array(T), [0, 0, 1, 1], "adaptive", bins=2)
+    assert est.ixt == pytest.approx(0.8112781244591328)  # h(1/4)
+
+
+def test_a_heavy_run_of_ties_leaves_the_other_bins_to_the_other_values():
+    T = np.concatenate([np.zeros(90), np.arange(1.0, 11.0)])  # ReLU zeros, 10 more values
+    idx = adaptive_bin_indices(T[None, :, None], bins=10)[0, :, 0]
+    # zeros in bin 0; 10 values share the 9 bins left: the smallest two share one
+    assert idx.tolist() == [0] * 90 + [1, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+
+
+layers_with_ties = st.integers(2, 60).flatmap(
+    lambda n: arrays(np.float64, (n, 2), elements=st.sampled_from([-3.0, 0.0, 0.5, 1.0, 7.0]))
+    | arrays(np.float64, (n, 2), elements=st.floats(-5, 5))
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(layers_with_ties, st.integers(1, 12), st.booleans())
+def test_no_bin_stays_empty_while_distinct_values_share_one(T, bins, unique):
+    idx = adaptive_bin_indices(T[None], bins=bins, unique=unique)[0]
+    distinct = np.unique(T).size
+    assert np.unique(idx).size == min(bins, distinct)
+    assert idx.min() == 0 and idx.max() == min(bins, distinct) - 1
+    order = np.argsort(T, axis=None, kind="stable")
+    assert np.all(np.diff(idx.ravel()[order]) >= 0)  # monotone in the value
+    for value in np.unique(T):
+        assert np.unique(idx[T == value]).size == 1  # ties never split

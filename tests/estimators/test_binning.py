@@ -1,5 +1,7 @@
 """The binning estimator: exact discrete answers, properties, an independent check."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -8,7 +10,12 @@ from hypothesis.extra.numpy import arrays
 
 from infoplane import InfoplaneError, estimate_information
 from infoplane.estimators import get_estimator
-from infoplane.estimators.binning import bin_indices, binned_pattern_codes, pattern_codes
+from infoplane.estimators.binning import (
+    BinningOptions,
+    bin_indices,
+    binned_pattern_codes,
+    pattern_codes,
+)
 
 
 def entropy_bits(labels: np.ndarray) -> float:
@@ -130,3 +137,129 @@ def test_float32_values_at_a_bin_edge_fall_in_the_same_bin_on_both_paths():
     T = np.array([[0.5333333015441895]], dtype=np.float32)
     assert bin_indices(T, bins=30)[0].item() == 22
     assert binned_pattern_codes(T[None], bins=30).item() == 22
+
+
+@pytest.mark.parametrize("units", [1, 3, 20])  # 20 units of 30 bins: the NumPy (wide) path
+def test_values_of_any_size_beyond_the_range_fall_in_the_end_bins(units):
+    # was 7.65, 1.40, 0.00 bits on the compiled path: an int cast overflowed before clipping
+    rng = np.random.default_rng(3)
+    huge = np.array([s * 10.0**e for e in range(18, 31) for s in (-1, 1)])  # 26 values
+    T = rng.permutation(np.concatenate([huge, [-0.5, 0.0, 0.5, 0.9]]))[:, None]
+    T = np.repeat(T, units, axis=1)
+    # 13 values in bin 0, 13 in bin 29, 4 in bins of their own
+    exact = entropy_bits(np.array([0] * 13 + [1] * 13 + [2, 3, 4, 5]))
+    assert estimate_information(T, np.arange(30) % 2).ixt == pytest.approx(exact, abs=1e-12)
+    idx, _ = bin_indices(T)
+    assert sorted(set(idx.ravel().tolist())) == [0, 7, 15, 22, 28, 29]
+
+
+def test_huge_values_agree_on_the_compiled_and_numpy_paths():
+    rng = np.random.default_rng(4)
+    T = rng.standard_normal((512, 4)) * 10.0 ** rng.integers(18, 31, (512, 4))
+    T[::3] = rng.uniform(-1, 1, (171, 4))
+    idx, _ = bin_indices(T)
+    _, codes = np.unique(idx, axis=0, return_inverse=True)
+    assert estimate_information(T, np.zeros(512)).ixt == pytest.approx(
+        entropy_bits(codes.ravel()), abs=1e-12
+    )
+
+
+def test_bin_size_without_a_range_bins_the_data_at_multiples_of_the_width():
+    # was 0.18 bits: everything above 1 was clipped into the default (-1, 1) range
+    T = ((np.arange(4000) % 40) * 0.5 + 0.25)[:, None]  # [0, 20), 100 values a bin
+    y = np.arange(4000) % 2
+    assert estimate_information(T, y, bin_size=0.5).ixt == pytest.approx(np.log2(40))
+    assert estimate_information(T, y, bin_size=0.5, value_range=None).ixt == pytest.approx(
+        np.log2(40)
+    )
+    uniform = np.random.default_rng(0).uniform(0, 20, 20000)
+    assert estimate_information(uniform, uniform > 10, bin_size=0.5).ixt == pytest.approx(
+        np.log2(40), abs=0.01
+    )
+    # the edges are the multiples of the width, wherever the data start: bin floor(t / w)
+    idx, n_bins = bin_indices(np.array([-0.75, -0.25, 0.25, 1.1, 1.4]), bin_size=0.5)
+    assert (idx.tolist(), n_bins) == ([0, 1, 2, 4, 4], 5)
+
+
+def test_bin_size_with_a_range_bins_that_range():
+    T = ((np.arange(4000) % 40) * 0.5 + 0.25)[:, None]
+    y = np.arange(4000) % 2
+    est = estimate_information(T, y, bin_size=0.5, value_range=(0, 20))
+    assert est.ixt == pytest.approx(np.log2(40))
+    # four bins of width 0.5 on (-1, 1): 0.25 in its own, 0.75 and above in the last
+    clipped = estimate_information(T, y, bin_size=0.5, value_range=(-1, 1)).ixt
+    assert clipped == pytest.approx(entropy_bits(np.minimum(np.arange(4000) % 40, 1)))
+
+
+def test_bin_size_too_small_for_the_range_is_a_user_error():
+    with pytest.raises(InfoplaneError, match="choose a larger bin_size"):
+        estimate_information(np.array([0.0, 1e30]), [0, 1], bin_size=1e-12)
+
+
+def test_more_bins_than_samples_in_wide_layers_agree_with_np_unique():
+    rng = np.random.default_rng(5)
+    T = rng.uniform(0, 1e6, (50, 8))  # 1e12 bins of width 1e-6 per unit
+    T[::2] = T[1::2]
+    idx = np.floor(T / 1e-6)
+    _, codes = np.unique(idx, axis=0, return_inverse=True)
+    est = estimate_information(T, np.zeros(50), bin_size=1e-6)
+    assert est.ixt == pytest.approx(entropy_bits(codes.ravel()), abs=1e-12)
+
+
+@pytest.mark.parametrize("n_labels", [3, 16, 17, 400])  # dense per-label counts, then pairs
+def test_many_labels_agree_with_np_unique(n_labels):
+    rng = np.random.default_rng(n_labels)
+    T = np.tanh(rng.standard_normal((400, 2)))
+    y = rng.integers(0, n_labels, 400) if n_labels < 400 else rng.permutation(400)
+    idx, _ = bin_indices(T, bins=6)
+    _, t_codes = np.unique(idx, axis=0, return_inverse=True)
+    _, ty_codes = np.unique(np.column_stack([idx, y]), axis=0, return_inverse=True)
+    h_t, h_ty = entropy_bits(t_codes.ravel()), entropy_bits(ty_codes.ravel())
+    est = estimate_information(T, y, bins=6)
+    assert est.ixt == pytest.approx(h_t, abs=1e-12)
+    assert est.ity == pytest.approx(h_t + entropy_bits(y) - h_ty, abs=1e-12)
+
+
+def test_counting_memory_grows_with_n_not_with_n_times_labels():
+    # was a (slots x labels) table: 5.2 GB for 20000 samples of distinct labels
+    from infoplane.estimators._counting import _scratch
+
+    n = 20000
+    assert sum(a.nbytes for a in _scratch(2 * 32768, n, n)) <= 200 * n  # was 262144 n
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"bins": 0}, "The 'bins' option of estimator 'binning' must be an int >= 1, got 0."),
+        ({"bins": "abc"}, "The 'bins' option of estimator 'binning' must be an int >= 1, "
+                          "got 'abc'."),
+        ({"bins": 2.5}, "The 'bins' option of estimator 'binning' must be an int >= 1, got 2.5."),
+        ({"bins": True}, "The 'bins' option of estimator 'binning' must be an int >= 1"),
+        ({"bin_size": "big"}, "The 'bin_size' option of estimator 'binning' must be a finite "
+                              "number > 0 or None, got 'big'."),
+        ({"bin_size": 0}, "The 'bin_size' option"),
+        ({"bin_size": float("inf")}, "The 'bin_size' option"),
+        ({"value_range": "ab"}, "The 'value_range' option of estimator 'binning' must be "
+                                "'auto', 'data' (or None) or (low, high) with finite low < high, "
+                                "got 'ab'."),
+        ({"value_range": (1, 0)}, "The 'value_range' option"),
+        ({"value_range": (0, float("nan"))}, "The 'value_range' option"),
+        ({"value_range": (0, 1, 2)}, "The 'value_range' option"),
+        ({"value_range": ("a", "b")}, "The 'value_range' option"),
+    ],
+)
+def test_bad_option_values_are_one_line_errors(options, message):
+    with pytest.raises(InfoplaneError, match=re.escape(message)):
+        estimate_information(np.zeros((4, 1)), [0, 1, 0, 1], **options)
+
+
+def test_options_schema_is_filled_and_normalised():
+    from infoplane.estimators import resolve_options
+
+    assert resolve_options("binning", {"value_range": [0, 2]}) == {
+        "bins": 30, "value_range": (0.0, 2.0), "bin_size": None
+    }
+    assert resolve_options("binning", {"value_range": "data"})["value_range"] is None
+    assert BinningOptions.from_options({}).fixed_range == (-1.0, 1.0)
+    assert BinningOptions.from_options({"bin_size": 0.5}).fixed_range is None

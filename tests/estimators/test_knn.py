@@ -107,6 +107,8 @@ def test_needs_the_inputs():
         ({"k": 0}, "The 'k' option of estimator 'knn' must be an int >= 1, got 0."),
         ({"k": 10}, "The 'k' option of estimator 'knn' must be smaller than the number"),
         ({"seed": -1}, "The 'seed' option of estimator 'knn' must be an int >= 0"),
+        ({"k": 2.5}, "The 'k' option of estimator 'knn' must be an int >= 1, got 2.5."),
+        ({"seed": "a"}, "The 'seed' option of estimator 'knn' must be an int >= 0"),
     ],
 )
 def test_bad_options(options, message):
@@ -125,3 +127,37 @@ def test_parallel_queries_change_no_value(monkeypatch):
     parallel = estimate_information(T, y, "knn", X=X)
     monkeypatch.setattr(knn, "WORKERS", 1)
     assert estimate_information(T, y, "knn", X=X) == parallel
+
+@pytest.mark.parametrize("offset", [0.0, 1e3, 1e5, -1e8])
+@pytest.mark.parametrize("scale", [1.0, 1e-6, 1e6])
+def test_a_layer_with_ties_gives_the_same_ity_for_every_shift_and_scale(offset, scale):
+    # T = label + offset was 1.0005, 1.332, 0.0 bits at offsets 0, 1e3, 1e5: the jitter
+    # vanished next to large values; T is a function of Y, so I(T;Y) = H(Y) = 1 bit
+    rng = np.random.default_rng(7)
+    y = rng.permutation(np.arange(400) % 2)
+    X = rng.standard_normal((400, 2))
+    reference = estimate_information(y.astype(float), y, "knn", X=X).ity
+    est = estimate_information(scale * y + offset, y, "knn", X=X)
+    assert reference == pytest.approx(1.0, abs=0.02)
+    assert est.ity == pytest.approx(reference, abs=1e-3)
+
+
+def test_every_sample_its_own_label_is_a_one_line_error():
+    T = np.random.default_rng(8).standard_normal((50, 2))
+    with pytest.raises(InfoplaneError, match="no class has two members"):
+        estimate_information(T, np.arange(50), "knn", X=T)
+
+
+def test_samples_alone_in_their_class_are_left_out_with_a_warning():
+    T = np.random.default_rng(9).standard_normal((50, 2))
+    y = np.concatenate([np.arange(48) % 2, [5, 6]])
+    with pytest.warns(UserWarning, match="2 of 50 samples are alone in their class"):
+        estimate_information(T, y, "knn", X=T)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_inputs_are_a_one_line_error(bad):
+    X = np.random.default_rng(10).standard_normal((20, 2))
+    X[3, 1] = bad
+    with pytest.raises(InfoplaneError, match="inputs X contain NaN or infinite values"):
+        estimate_information(X[:, :1], np.arange(20) % 2, "knn", X=X)

@@ -16,6 +16,7 @@ from infoplane.estimators._base import (
     estimate_information,
     get_estimator,
     register,
+    resolve_options,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "estimate_information",
     "get_estimator",
     "register",
+    "resolve_options",
 ]

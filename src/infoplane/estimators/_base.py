@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,10 @@ from infoplane.errors import InfoplaneError, check
 
 EstimateFn = Callable[..., "InformationEstimate"]
 """``fn(T, y, *, X=None, **options) -> InformationEstimate`` on validated arrays."""
+
+ValidateFn = Callable[[dict[str, Any]], dict[str, Any]]
+"""``fn(options) -> options``: checks every value of a full set of options (defaults
+filled) with :func:`check_option`'s message and returns them normalised."""
 
 EstimateManyFn = Callable[..., tuple[np.ndarray, np.ndarray]]
 """``fn(Ts, y, *, X=None, **options) -> (ixt, ity)`` for a stack ``Ts`` of shape
@@ -40,7 +44,8 @@ class Estimator:
     ``estimate`` works on one layer; ``estimate_many`` (optional) on a stack of
     layers of equal width sharing the labels, for speed. ``measures`` says in one line
     what the numbers are (a quantity of the deterministic network, a bound, or of the
-    noisy network). ``needs_inputs`` is true where ``X`` must be given.
+    noisy network). ``needs_inputs`` is true where ``X`` must be given. ``validate``
+    checks the values of a full set of options (see :func:`resolve_options`).
     """
 
     name: str
@@ -49,6 +54,7 @@ class Estimator:
     defaults: dict[str, Any] = field(default_factory=dict)
     estimate_many: EstimateManyFn | None = None
     needs_inputs: bool = False
+    validate: ValidateFn | None = None
 
     def many(
         self, Ts: np.ndarray, y: np.ndarray, *, X: np.ndarray | None = None, **options: Any
@@ -86,7 +92,7 @@ def get_estimator(name: str) -> Estimator:
         raise InfoplaneError(f"unknown estimator {name!r}; choose one of: {known}") from None
 
 
-def check_option_names(estimator: Estimator, options: dict[str, Any]) -> None:
+def check_option_names(estimator: Estimator, options: Mapping[str, Any]) -> None:
     """Reject options that ``estimator`` does not take, naming them."""
     unknown = sorted(set(options) - set(estimator.defaults))
     if unknown:
@@ -95,6 +101,41 @@ def check_option_names(estimator: Estimator, options: dict[str, Any]) -> None:
             f"estimator {estimator.name!r} takes no option {', '.join(map(repr, unknown))}; "
             f"its options are: {allowed}"
         )
+
+
+def resolve_options(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The full options of estimator ``name``: ``options`` checked, defaults filled.
+
+    Every name and every value is checked before any work (the one entry point of the
+    API, the recorder and the command line), so a bad option is reported before
+    training, in one line with :func:`check_option`'s template.
+
+    Parameters
+    ----------
+    name : str
+        A registered estimator name.
+    options : mapping
+        Some of the estimator's options.
+
+    Returns
+    -------
+    dict
+        Every option of the estimator, the given ones normalised (e.g. a value range
+        as a tuple of floats), the others at their defaults.
+
+    Raises
+    ------
+    InfoplaneError
+        For an unknown estimator, an option it does not take, or a bad value.
+    """
+    estimator = get_estimator(name)
+    check(
+        isinstance(options, Mapping),
+        f"the options of estimator {name!r} must be a table of NAME = VALUE, got {options!r}",
+    )
+    check_option_names(estimator, options)
+    full = {**estimator.defaults, **options}
+    return full if estimator.validate is None else estimator.validate(full)
 
 
 def check_option(ok: bool, estimator: str, option: str, requirement: str, value: Any) -> None:
@@ -123,12 +164,18 @@ def is_positive_real(value: Any) -> bool:
     )
 
 
+def check_seed(seed: Any, estimator: str) -> None:
+    """The one check of a ``seed`` option: an int >= 0 or a ``numpy.random.Generator``."""
+    check_option(
+        isinstance(seed, np.random.Generator) or is_int_at_least(seed, 0),
+        estimator, "seed", "an int >= 0 or a Generator", seed,
+    )
+
+
 def make_rng(seed: Any, estimator: str) -> np.random.Generator:
     """A generator from the ``seed`` option: an int >= 0 or a ``numpy.random.Generator``."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    check_option(is_int_at_least(seed, 0), estimator, "seed", "an int >= 0 or a Generator", seed)
-    return np.random.default_rng(int(seed))
+    check_seed(seed, estimator)
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(int(seed))
 
 
 def validate_activations(T: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -148,6 +195,22 @@ def validate_activations(T: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     T = T.astype(np.float64, copy=False)
     check(bool(np.isfinite(T).all()), "activations T contain NaN or infinite values")
     return T, validate_labels(y, T.shape[0])
+
+
+def validate_inputs(X: Any, n_samples: int) -> np.ndarray:
+    """The inputs ``X`` as float64 (n_samples x n_inputs); finite, one row a sample."""
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InfoplaneError("inputs X must be a numeric array") from None
+    if X.ndim == 1:
+        X = X[:, None]
+    check(
+        X.ndim == 2 and X.shape[0] == n_samples,
+        f"inputs X must be 2-D with {n_samples} rows, got shape {X.shape}",
+    )
+    check(bool(np.isfinite(X).all()), "inputs X contain NaN or infinite values")
+    return X
 
 
 def validate_labels(y: Any, n_samples: int) -> np.ndarray:
@@ -185,12 +248,19 @@ def estimate_information(
     X : array, shape (n_samples, n_inputs), optional
         The inputs; required by estimators that compare layer and input directly.
     **options
-        The estimator's options (see its documentation).
+        The estimator's options (see its documentation), checked by
+        :func:`resolve_options` before any work.
 
     Returns
     -------
     InformationEstimate
         ``.ixt`` = I(X;T) and ``.ity`` = I(T;Y), in bits.
+
+    Raises
+    ------
+    InfoplaneError
+        For an unknown estimator or option, a bad option value, or malformed or
+        non-finite ``T``, ``y`` or ``X``.
 
     Examples
     --------
@@ -201,19 +271,11 @@ def estimate_information(
     (3.0, 1.0)
     """
     est = get_estimator(estimator)
-    check_option_names(est, options)
+    full = resolve_options(estimator, options)
     T_arr, y_arr = validate_activations(T, y)
-    X_arr = None
-    if X is not None:
-        X_arr = np.asarray(X, dtype=np.float64)
-        if X_arr.ndim == 1:
-            X_arr = X_arr[:, None]
-        check(
-            X_arr.ndim == 2 and X_arr.shape[0] == T_arr.shape[0],
-            f"inputs X must be 2-D with {T_arr.shape[0]} rows, got shape {X_arr.shape}",
-        )
+    X_arr = None if X is None else validate_inputs(X, T_arr.shape[0])
     check(
         not est.needs_inputs or X_arr is not None,
         f"estimator {estimator!r} needs the inputs: pass X=",
     )
-    return est.estimate(T_arr, y_arr, X=X_arr, **{**est.defaults, **options})
+    return est.estimate(T_arr, y_arr, X=X_arr, **full)

@@ -2,9 +2,12 @@
 
 Rows (one layer of one seed at one epoch) are independent and run in parallel.
 Patterns are counted in an open-addressing hash table, O(n) per row instead of
-the O(n log n) of sorting. Rows are dealt to a few blocks (4 per thread) that each
-own one table, so a row clears only the slots it used instead of allocating and
-scanning a whole table.
+the O(n log n) of sorting. With at most ``DENSE_LABELS`` labels each pattern's slot
+holds a count per label; with more, (pattern, label) pairs are counted in a second
+hash table keyed by the pattern's slot and the label, so time and memory grow with
+n, never with n x labels. Rows are dealt to a few blocks (4 per thread) that each own one pair of
+tables, so a row clears only the slots it used instead of allocating and scanning
+whole tables.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from numba import get_num_threads, njit, prange
 _JIT = {"fastmath": False, "error_model": "numpy", "cache": True}
 _EMPTY = np.int64(-1)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+DENSE_LABELS = 16
+"""Up to this many labels, a count per (pattern slot, label) in a dense table (fastest);
+above it, a hash table of (pattern, label) pairs (memory and time O(n))."""
 
 
 @njit(inline="always", **_JIT)
@@ -24,16 +30,19 @@ def _bin_row(T, r, low, width, nb, codes):
     """codes[i] = the bin indices of T[r, i, :] packed in base ``nb``.
 
     The bin of t is floor((t - low) * (1 / width)), as in :func:`binning.bin_indices`;
-    values outside the range go to the end bins; a zero width puts all in bin 0.
+    values outside the range go to the end bins, whatever their size (clipped as
+    floats, before the cast to an integer); a zero width puts all in bin 0.
     """
     codes[:] = 0
     if width <= 0:
         return
     scale = 1.0 / width
+    top = float(nb - 1)
     for u in range(T.shape[2]):  # unit by unit: runs along the samples (unit-major input)
         for i in range(T.shape[1]):
-            k = np.int64(math.floor((T[r, i, u] - low) * scale))
-            codes[i] = codes[i] * nb + min(max(k, 0), nb - 1)
+            # clipped as a float, then truncated (= floor, as it is >= 0)
+            v = min(max((T[r, i, u] - low) * scale, 0.0), top)
+            codes[i] = codes[i] * nb + np.int64(v)
 
 
 @njit(**_JIT)
@@ -57,40 +66,104 @@ def _xlogx(n):
 
 @njit(**_JIT)
 def _scratch(size, n, n_labels):
-    """One block's empty hash table, its per-label counts and its list of used slots."""
-    table = np.full(size, _EMPTY, dtype=np.int64)
-    counts = np.zeros((size, n_labels), dtype=np.int32)
-    return table, counts, np.empty(n, dtype=np.int64)
+    """One block's empty tables: keys, counts and used slots of the patterns (row 0)
+    and of the (pattern, label) pairs (row 1), and the per-label counts (size x
+    n_labels, with at most ``DENSE_LABELS`` labels; else size x 0)."""
+    dense = n_labels <= DENSE_LABELS
+    keys = np.full((2, size), _EMPTY, dtype=np.int64)
+    counts = np.zeros((2, 0 if dense else size), dtype=np.int64)
+    per_label = np.zeros((size, n_labels if dense else 0), dtype=np.int32)
+    return keys, counts, np.empty((2, n), dtype=np.int64), per_label
 
 
 @njit(inline="always", **_JIT)
-def _count_row(codes, y, table, counts, used, shift, xlogx):
-    """H(T) and H(T,Y) in bits of one row of codes; leaves ``table`` and ``counts`` empty."""
+def _slot(keys, key, shift, mask):
+    """The slot of ``key`` in the open-addressing table ``keys``: its own or an empty one."""
+    h = np.int64((np.uint64(key) * _MIX) >> np.uint64(shift))
+    while keys[h] != _EMPTY and keys[h] != key:
+        h = (h + 1) & mask
+    return h
+
+
+@njit(inline="always", **_JIT)
+def _add(keys, counts, used, n_used, key, slot):
+    """Count ``key`` at ``slot``, claiming the slot (and listing it) if empty."""
+    if keys[slot] == _EMPTY:
+        keys[slot] = key
+        used[n_used] = slot
+        n_used += 1
+    counts[slot] += 1
+    return n_used
+
+
+@njit(inline="always", **_JIT)
+def _sum_and_clear(keys, counts, used, n_used, xlogx):
+    """Σ c log2 c over the used slots; empties them."""
+    total = 0.0
+    for j in range(n_used):
+        slot = used[j]
+        total += xlogx[counts[slot]]
+        counts[slot] = 0
+        keys[slot] = _EMPTY
+    return total
+
+
+@njit(inline="always", **_JIT)
+def _count_row(codes, y, n_labels, scratch, shift, xlogx):
+    """H(T) and H(T,Y) in bits of one row of codes; leaves the tables empty."""
+    keys, counts, used, per_label = scratch
+    if per_label.shape[1] > 0:
+        return _count_per_label(codes, y, keys[0], per_label, used[0], shift, xlogx)
+    return _count_pairs(codes, y, n_labels, keys, counts, used, shift, xlogx)
+
+
+@njit(inline="always", **_JIT)
+def _count_per_label(codes, y, keys, per_label, used, shift, xlogx):
+    """Few labels: each pattern's slot holds a count per label."""
     n = codes.size
-    mask = table.size - 1
+    mask = keys.size - 1
     n_used = 0
     for i in range(n):
-        key = codes[i]
-        h = np.int64((np.uint64(key) * _MIX) >> np.uint64(shift))
-        while table[h] != _EMPTY and table[h] != key:
-            h = (h + 1) & mask
-        if table[h] == _EMPTY:
-            table[h] = key
-            used[n_used] = h
+        slot = _slot(keys, codes[i], shift, mask)
+        if keys[slot] == _EMPTY:
+            keys[slot] = codes[i]
+            used[n_used] = slot
             n_used += 1
-        counts[h, y[i]] += 1
+        per_label[slot, y[i]] += 1
     sum_t = 0.0
     sum_ty = 0.0
     for j in range(n_used):
-        h = used[j]
+        slot = used[j]
         total = 0
-        for label in range(counts.shape[1]):
-            c = counts[h, label]
+        for label in range(per_label.shape[1]):
+            c = per_label[slot, label]
             total += c
             sum_ty += xlogx[c]
-            counts[h, label] = 0
+            per_label[slot, label] = 0
         sum_t += xlogx[total]
-        table[h] = _EMPTY
+        keys[slot] = _EMPTY
+    log_n = math.log2(n)
+    return log_n - sum_t / n, log_n - sum_ty / n
+
+
+@njit(inline="always", **_JIT)
+def _count_pairs(codes, y, n_labels, keys, counts, used, shift, xlogx):
+    """Many labels: table 0 counts the patterns, table 1 the (pattern, label) pairs
+    under the key slot * n_labels + label, slot (< 4n) being the pattern's slot in
+    table 0: it fits int64 for any n below 2**30, whatever the codes."""
+    n = codes.size
+    mask = keys.shape[1] - 1
+    k_t, c_t, u_t = keys[0], counts[0], used[0]
+    k_p, c_p, u_p = keys[1], counts[1], used[1]
+    n_t = 0
+    n_p = 0
+    for i in range(n):
+        slot = _slot(k_t, codes[i], shift, mask)
+        n_t = _add(k_t, c_t, u_t, n_t, codes[i], slot)
+        pair = slot * n_labels + y[i]
+        n_p = _add(k_p, c_p, u_p, n_p, pair, _slot(k_p, pair, shift, mask))
+    sum_t = _sum_and_clear(k_t, c_t, u_t, n_t, xlogx)
+    sum_ty = _sum_and_clear(k_p, c_p, u_p, n_p, xlogx)
     log_n = math.log2(n)
     return log_n - sum_t / n, log_n - sum_ty / n
 
@@ -116,9 +189,9 @@ def _code_entropies(codes, y, n_labels, blocks):
     xlogx = _xlogx(n)
     h_t, h_ty = np.empty(rows), np.empty(rows)
     for b in prange(blocks):
-        table, counts, used = _scratch(size, n, n_labels)
+        scratch = _scratch(size, n, n_labels)
         for r in range(b, rows, blocks):
-            h_t[r], h_ty[r] = _count_row(codes[r], y, table, counts, used, shift, xlogx)
+            h_t[r], h_ty[r] = _count_row(codes[r], y, n_labels, scratch, shift, xlogx)
     return h_t, h_ty
 
 
@@ -129,11 +202,11 @@ def _binned_entropies(T, low, width, n_bins, y, n_labels, blocks):
     xlogx = _xlogx(n)
     h_t, h_ty = np.empty(rows), np.empty(rows)
     for b in prange(blocks):
-        table, counts, used = _scratch(size, n, n_labels)
+        scratch = _scratch(size, n, n_labels)
         codes = np.empty(n, dtype=np.int64)
         for r in range(b, rows, blocks):
             _bin_row(T, r, low[r], width[r], n_bins[r], codes)
-            h_t[r], h_ty[r] = _count_row(codes, y, table, counts, used, shift, xlogx)
+            h_t[r], h_ty[r] = _count_row(codes, y, n_labels, scratch, shift, xlogx)
     return h_t, h_ty
 
 
@@ -152,3 +225,46 @@ def binned_entropies(
 ) -> tuple[np.ndarray, ...]:
     """:func:`code_entropies` of :func:`binned_codes` in one pass, without the codes array."""
     return _binned_entropies(T, low, width, n_bins, y, n_labels, _blocks(len(T)))
+
+
+@njit(**_JIT)
+def _equal_mass_row(ordered, bins, unique, out):
+    """Equal-mass bin of each of the sorted values ``ordered``, into ``out``.
+
+    Runs of equal values are placed in order, whole (ties are never split). A bin is
+    closed once it holds its share, the mass left when it was opened divided by the
+    bins left then, or when no more values are left than the bins after it (so no
+    bin stays empty while two distinct values share one). A value weighs 1, or, with
+    ``unique``, a run of equal values weighs 1.
+    """
+    size = ordered.size
+    distinct = 1
+    for i in range(1, size):
+        if ordered[i] != ordered[i - 1]:
+            distinct += 1
+    left = distinct if unique else size  # mass not in a closed bin
+    b, fill, j, i = 0, 0, 0, 0
+    while i < size:
+        end = i + 1
+        while end < size and ordered[end] == ordered[i]:
+            end += 1
+        if fill > 0 and b < bins - 1 and (
+            fill * (bins - b) >= left or distinct - j <= bins - 1 - b
+        ):
+            left -= fill
+            b += 1
+            fill = 0
+        out[i:end] = b
+        fill += 1 if unique else end - i
+        j += 1
+        i = end
+
+
+@njit(parallel=True, **_JIT)
+def equal_mass_bins(ordered, bins, unique):
+    """:func:`_equal_mass_row` for every row of ``ordered`` (points, M), in parallel;
+    int64 bin indices 0..bins-1 of the same shape."""
+    out = np.empty(ordered.shape, dtype=np.int64)
+    for r in prange(ordered.shape[0]):
+        _equal_mass_row(ordered[r], bins, unique, out[r])
+    return out

@@ -14,10 +14,13 @@ bin indices,
 
     I(X;T) = H(T),    I(T;Y) = H(T) + H(Y) - H(T,Y),    in bits.
 
-Ties are never split: a value v goes to bin ``floor(bins * r(v) / M)`` where r(v) is
-the number of the layer's M = n x units values strictly smaller than v; this puts
-the edges at the empirical quantiles k/bins. Many equal values (ReLU zeros,
-saturated tanh) therefore share one bin and leave the next bins empty.
+The M = n x units values are placed in increasing order, and ties are never split:
+a bin is closed once it holds its share (the values not yet placed when it was
+opened, divided by the bins left then), so without ties the edges sit at the
+empirical quantiles k/bins. Many equal values (ReLU zeros, saturated tanh) share one
+bin, and the values after them share out the bins left; a bin is also closed when
+no more distinct values remain than bins after it, so no bin stays empty while two
+distinct values share one (with at most ``bins`` distinct values, each has its own).
 
 Options
 -------
@@ -25,8 +28,8 @@ bins : int, default 30
     Number of equal-mass bins (dimensionless).
 unique : bool, default False
     If true, the quantiles are taken over the *distinct* activation values, so every
-    bin holds the same number of distinct levels (a value ``v`` goes to bin
-    ``floor(bins * d(v) / U)``, d its rank among the U distinct values). This is how
+    bin holds the same number of distinct levels (each distinct value weighs 1 in
+    the rule above, however often it occurs). This is how
     we read Chelombiev et al.'s "entropy-based adaptive binning"; it keeps a mass of
     exact zeros or saturated values from swallowing bins.
 
@@ -44,16 +47,18 @@ compression in deep neural networks", ICLR 2019.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from infoplane.estimators._base import (
-    Estimator,
-    InformationEstimate,
-    check_option,
-    is_int_at_least,
-    register,
+from infoplane.estimators._base import Estimator, InformationEstimate, check_option, register
+from infoplane.estimators._counting import equal_mass_bins
+from infoplane.estimators.binning import (
+    _label_entropy,
+    check_bins,
+    entropies_from_codes,
+    pattern_codes,
 )
-from infoplane.estimators.binning import _label_entropy, entropies_from_codes, pattern_codes
 
 NAME = "adaptive"
 
@@ -65,28 +70,23 @@ def adaptive_bin_indices(Ts: np.ndarray, *, bins: int = 30, unique: bool = False
     0..bins-1 of the same shape. Equal values always get the same index.
     """
     points = Ts.shape[0]
-    flat = Ts.reshape(points, -1)
-    size = flat.shape[1]
+    flat = np.asarray(Ts, dtype=np.float64).reshape(points, -1)
     order = np.argsort(flat, axis=-1, kind="stable")
-    ordered = np.take_along_axis(flat, order, axis=-1)
-    first = np.ones(ordered.shape, dtype=bool)  # first of a run of equal values
-    first[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    if unique:
-        rank = np.cumsum(first, axis=-1) - 1  # dense rank among the distinct values
-        levels = rank[:, -1:] + 1
-        sorted_idx = rank * bins // levels
-    else:
-        position = np.broadcast_to(np.arange(size), ordered.shape)
-        rank = np.maximum.accumulate(np.where(first, position, 0), axis=-1)  # values below
-        sorted_idx = rank * bins // size
+    ordered = np.ascontiguousarray(np.take_along_axis(flat, order, axis=-1))
+    sorted_idx = equal_mass_bins(ordered, int(bins), bool(unique))
     idx = np.empty_like(sorted_idx)
     np.put_along_axis(idx, order, sorted_idx, axis=-1)
     return idx.reshape(Ts.shape)
 
 
 def _check_options(bins: object, unique: object) -> None:
-    check_option(is_int_at_least(bins, 1), NAME, "bins", "an int >= 1", bins)
+    check_bins(bins, NAME)
     check_option(isinstance(unique, bool | np.bool_), NAME, "unique", "True or False", unique)
+
+
+def _validate(options: dict[str, Any]) -> dict[str, Any]:
+    _check_options(options["bins"], options["unique"])
+    return {"bins": int(options["bins"]), "unique": bool(options["unique"])}
 
 
 def adaptive_information_many(
@@ -143,5 +143,6 @@ ADAPTIVE = register(
         estimate_many=adaptive_information_many,
         measures="I(X;T), I(T;Y) of the network quantised into equal-mass bins per layer",
         defaults={"bins": 30, "unique": False},
+        validate=_validate,
     )
 )

@@ -1,35 +1,164 @@
 """The binning estimator of Shwartz-Ziv & Tishby (2017).
 
-Each unit is put in one of ``bins`` equal bins over ``value_range``; the layer's
-state T is the tuple of its units' bin indices. Over n distinct, equally likely
-inputs the binned network is a deterministic function of X, so
+Each unit is put in one of equal bins; the layer's state T is the tuple of its
+units' bin indices. Over n distinct, equally likely inputs the binned network is a
+deterministic function of X, so
 
     I(X;T) = H(T),    I(T;Y) = H(T) + H(Y) - H(T,Y),    in bits.
 
 It measures the information of the *binned* (quantised) network, not of the
 continuous one (whose I(X;T) is constant or infinite; Goldfeld et al., 2019), so
 the numbers depend on the bin width (Saxe et al., 2018).
+
+Options (one schema, :class:`BinningOptions`, checked by one validator)
+-----------------------------------------------------------------------
+bins : int >= 1, default 30
+    Number of equal bins over the value range; ignored when ``bin_size`` is given.
+value_range : "auto" (default), None or (low, high)
+    The binned interval, in activation units. ``(low, high)``: that interval.
+    ``None`` (or ``"data"``, its spelling in TOML and on the command line): each
+    layer's own min and max. ``"auto"``: (-1, 1), the paper's range, when binning by
+    ``bins``; the data when binning by ``bin_size``.
+bin_size : float > 0 or None, default None
+    A fixed bin width in activation units, instead of a bin count. Without a value
+    range (``"auto"`` or None) the bins cover the data with edges at the multiples
+    of ``bin_size`` (bin floor(t / bin_size), as in Saxe et al.'s code); with a value
+    range, bins of that width from ``low`` cover it.
+
+Values outside the range go to the end bins, whatever their size.
 """
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from infoplane.errors import check
-from infoplane.estimators._base import Estimator, InformationEstimate, register
+from infoplane.estimators._base import (
+    Estimator,
+    InformationEstimate,
+    check_option,
+    is_int_at_least,
+    is_positive_real,
+    register,
+)
 from infoplane.estimators._counting import binned_codes, binned_entropies, code_entropies
 
+NAME = "binning"
 _MAX_CODE = 2**62
 """Packed pattern codes stay below this so that code * n_labels fits in int64."""
+AUTO = "auto"
+"""``value_range`` default: (-1, 1) with ``bins``, the data with ``bin_size``."""
+DATA = "data"
+"""``value_range`` spelling of None (each layer's own min and max) where None cannot be
+written (TOML, the command line)."""
+PAPER_RANGE = (-1.0, 1.0)
+
+
+def check_bins(bins: Any, estimator: str) -> None:
+    """The one check of a ``bins`` option (binning, adaptive): an int >= 1."""
+    check_option(is_int_at_least(bins, 1), estimator, "bins", "an int >= 1", bins)
+
+
+@dataclass(frozen=True)
+class BinningOptions:
+    """The binning options, validated: the one schema for every analysis that bins.
+
+    See the module docstring for the meaning of each field. Build it with
+    :meth:`from_options`, which checks every value; :meth:`grid` gives the bins.
+    """
+
+    bins: int = 30
+    value_range: tuple[float, float] | str | None = AUTO
+    bin_size: float | None = None
+
+    @classmethod
+    def from_options(
+        cls, options: Mapping[str, Any], estimator: str = NAME
+    ) -> BinningOptions:
+        """Check ``options`` (any of the fields) and return them with defaults filled.
+
+        Raises InfoplaneError with :func:`check_option`'s message for a bad value.
+        """
+        full = {**asdict(cls()), **options}
+        check_bins(full["bins"], estimator)
+        bin_size = full["bin_size"]
+        check_option(
+            bin_size is None or is_positive_real(bin_size),
+            estimator, "bin_size", "a finite number > 0 or None", bin_size,
+        )
+        return cls(
+            bins=int(full["bins"]),
+            value_range=_checked_range(full["value_range"], estimator),
+            bin_size=None if bin_size is None else float(bin_size),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The options as keyword arguments of the binning functions."""
+        return asdict(self)
+
+    @property
+    def fixed_range(self) -> tuple[float, float] | None:
+        """The interval binned whatever the data, or None where the data set it."""
+        if self.value_range == AUTO:
+            return PAPER_RANGE if self.bin_size is None else None
+        return self.value_range  # type: ignore[return-value]
+
+    def grid(self, Ts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per point of a stack (points, n, units): low edge, bin width, number of bins.
+
+        Raises InfoplaneError where ``bin_size`` would make 2**62 bins or more.
+        """
+        rows = Ts.shape[0]
+        fixed = self.fixed_range
+        if fixed is None:
+            low = Ts.min(axis=(1, 2)).astype(np.float64)
+            high = Ts.max(axis=(1, 2)).astype(np.float64)
+        else:
+            low, high = np.full(rows, fixed[0]), np.full(rows, fixed[1])
+        if self.bin_size is None:
+            width = (high - low) / self.bins
+            return low, width, np.full(rows, self.bins, dtype=np.int64)
+        w = self.bin_size
+        if fixed is None:  # edges at the multiples of the width
+            low, high = np.floor(low / w) * w, (np.floor(high / w) + 1) * w
+        count = np.maximum(1.0, np.ceil((high - low) / w))
+        check(
+            bool((count < _MAX_CODE).all()),
+            f"bin_size {w!r} cuts the values' range [{low.min():g}, {high.max():g}] into "
+            "2**62 bins or more; choose a larger bin_size",
+        )
+        return low, np.full(rows, w), count.astype(np.int64)
+
+
+def _checked_range(value: Any, estimator: str) -> tuple[float, float] | str | None:
+    """``value_range`` normalised: "auto", None or a (low, high) tuple of floats."""
+    if value is None or (isinstance(value, str) and value in (AUTO, DATA)):
+        return None if value == DATA else value
+    ok = (
+        not isinstance(value, str | bytes | Mapping)
+        and np.ndim(value) == 1
+        and len(value) == 2
+        and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
+        and bool(np.isfinite(value).all())
+        and value[0] < value[1]
+    )
+    check_option(
+        ok, estimator, "value_range",
+        f"{AUTO!r}, {DATA!r} (or None) or (low, high) with finite low < high", value,
+    )
+    return float(value[0]), float(value[1])
 
 
 def bin_indices(
     T: np.ndarray,
     *,
     bins: int = 30,
-    value_range: tuple[float, float] | None = (-1.0, 1.0),
+    value_range: tuple[float, float] | str | None = AUTO,
     bin_size: float | None = None,
 ) -> tuple[np.ndarray, int]:
     """Map activations to bin indices; values outside the range go to the end bins.
@@ -38,44 +167,31 @@ def bin_indices(
     ----------
     T : array, any shape
         Activations.
-    bins : int, default 30
-        Number of equal bins over ``value_range`` (ignored when ``bin_size`` is set).
-    value_range : (low, high) or None, default (-1, 1)
-        The binned interval; ``None`` uses the min and max of ``T``.
-    bin_size : float, optional
-        A fixed bin width instead of a bin count (Saxe et al.'s code); the number of
-        bins is then ceil((high - low) / bin_size).
+    bins, value_range, bin_size
+        The binning options (module docstring); ``None`` or "auto" with a bin size
+        take the range from ``T`` as a whole.
 
     Returns
     -------
     indices : int64 array, same shape as ``T``
+        0 .. n_bins - 1.
     n_bins : int
     """
-    low, high = _resolve_range(T, value_range)
-    if bin_size is not None:
-        check(bin_size > 0, f"bin_size must be > 0, got {bin_size}")
-        n_bins = max(1, int(np.ceil((high - low) / bin_size)))
-        width = bin_size
-    else:
-        check(int(bins) >= 1, f"bins must be >= 1, got {bins}")
-        n_bins = int(bins)
-        width = (high - low) / n_bins
+    T = np.asarray(T, dtype=np.float64)
+    spec = BinningOptions.from_options(
+        {"bins": bins, "value_range": value_range, "bin_size": bin_size}
+    )
+    low, width, n_bins = spec.grid(T.reshape(1, -1, 1))
+    return _indices(T, low[0], width[0], int(n_bins[0])), int(n_bins[0])
+
+
+def _indices(T: np.ndarray, low: float, width: float, n_bins: int) -> np.ndarray:
+    """floor((T - low) / width), clipped to 0..n_bins-1 as floats, then int64."""
     if width <= 0:  # a constant layer: every value in one bin
-        return np.zeros(T.shape, dtype=np.int64), n_bins
+        return np.zeros(T.shape, dtype=np.int64)
     # in float64 whatever T's type, as the compiled path does: equal bins on both
     idx = np.floor((np.asarray(T, dtype=np.float64) - low) * (1.0 / width))
-    return np.clip(idx, 0, n_bins - 1).astype(np.int64), n_bins
-
-
-def _resolve_range(T: np.ndarray, value_range: tuple[float, float] | None) -> tuple[float, float]:
-    if value_range is None:
-        return float(np.min(T)), float(np.max(T))
-    low, high = (float(v) for v in value_range)
-    check(
-        np.isfinite(low) and np.isfinite(high) and high > low,
-        f"value_range must be finite with high > low, got {value_range}",
-    )
-    return low, high
+    return np.clip(idx, 0, n_bins - 1).astype(np.int64)
 
 
 def pattern_codes(indices: np.ndarray, n_bins: int) -> np.ndarray:
@@ -123,17 +239,20 @@ def binned_pattern_codes(
     Ts: np.ndarray,
     *,
     bins: int = 30,
-    value_range: tuple[float, float] | None = (-1.0, 1.0),
+    value_range: tuple[float, float] | str | None = AUTO,
     bin_size: float | None = None,
 ) -> np.ndarray:
     """The binned state of each sample as one int64 code, for a stack (points, n, units).
 
-    Equal codes within a row mean equal tuples of bin indices. With
-    ``value_range=None`` each point is binned over its own min and max.
+    Equal codes within a row mean equal tuples of bin indices. Where the range comes
+    from the data, each point is binned over its own values.
     Returns int64 codes of shape (points, n), all >= 0 and < 2**62.
     """
     Ts = np.asarray(Ts)
-    low, width, n_bins = _bin_grid(Ts, bins, value_range, bin_size)
+    spec = BinningOptions.from_options(
+        {"bins": bins, "value_range": value_range, "bin_size": bin_size}
+    )
+    low, width, n_bins = spec.grid(Ts)
     if _packable(Ts, n_bins):
         return binned_codes(Ts, low, width, n_bins)  # any strides (no copy)
     return _wide_codes(Ts, low, width, n_bins)
@@ -142,32 +261,19 @@ def binned_pattern_codes(
 def _wide_codes(
     Ts: np.ndarray, low: np.ndarray, width: np.ndarray, n_bins: np.ndarray
 ) -> np.ndarray:
-    """Codes of layers too wide to pack directly: bin in NumPy, re-rank while packing."""
-    return np.stack([
-        pattern_codes(bin_indices(T, bins=int(nb), value_range=(lo_, lo_ + nb * w))[0], int(nb))
-        for T, lo_, w, nb in zip(Ts, low, width, n_bins, strict=True)
-    ])
+    """Codes of layers too wide to pack directly: bin in NumPy, re-rank while packing.
 
-
-def _bin_grid(
-    Ts: np.ndarray, bins: int, value_range: tuple[float, float] | None, bin_size: float | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per point of the stack: the low edge, bin width and number of bins."""
-    rows = Ts.shape[0]
-    if value_range is None:
-        low, high = Ts.min(axis=(1, 2)).astype(float), Ts.max(axis=(1, 2)).astype(float)
-    else:
-        lo, hi = _resolve_range(Ts, value_range)
-        low, high = np.full(rows, lo), np.full(rows, hi)
-    if bin_size is not None:
-        check(bin_size > 0, f"bin_size must be > 0, got {bin_size}")
-        n_bins = np.maximum(1, np.ceil((high - low) / bin_size)).astype(np.int64)
-        width = np.full(rows, float(bin_size))
-    else:
-        check(int(bins) >= 1, f"bins must be >= 1, got {bins}")
-        n_bins = np.full(rows, int(bins), dtype=np.int64)
-        width = (high - low) / n_bins
-    return low, width, n_bins
+    With more bins than samples, each unit's bin indices are first replaced by their
+    ranks among that unit's occupied bins (fewer than n), which keeps every product
+    of the packing below 2**62.
+    """
+    codes = []
+    for T, lo, w, nb in zip(Ts, low, width, n_bins, strict=True):
+        idx, base = _indices(T, lo, w, int(nb)), int(nb)
+        if base > T.shape[0]:
+            idx, base = _dense_ranks(idx.T).T, T.shape[0]
+        codes.append(pattern_codes(idx, base))
+    return np.stack(codes)
 
 
 def _packable(Ts: np.ndarray, n_bins: np.ndarray) -> bool:
@@ -181,19 +287,22 @@ def binning_information_many(
     *,
     X: np.ndarray | None = None,
     bins: int = 30,
-    value_range: tuple[float, float] | None = (-1.0, 1.0),
+    value_range: tuple[float, float] | str | None = AUTO,
     bin_size: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Binning estimates for a stack of layers ``Ts`` (points, n, units), in bits.
 
-    With ``value_range=None`` each point is binned over its own min and max.
+    Where the range comes from the data, each point is binned over its own values.
     Returns ``(ixt, ity)``, each of shape (points,).
     """
     del X  # binning compares the layer with the labels only
     Ts = np.asarray(Ts)
+    spec = BinningOptions.from_options(
+        {"bins": bins, "value_range": value_range, "bin_size": bin_size}
+    )
     h_y, n_labels = _label_entropy(y)
     y = np.ascontiguousarray(y, dtype=np.int64)
-    low, width, n_bins = _bin_grid(Ts, bins, value_range, bin_size)
+    low, width, n_bins = spec.grid(Ts)
     if _packable(Ts, n_bins):  # bin, pack and count in one pass, no codes array
         h_t, h_ty = binned_entropies(Ts, low, width, n_bins, y, n_labels)
     else:
@@ -208,12 +317,17 @@ def binning_information(T: np.ndarray, y: np.ndarray, **options: Any) -> Informa
     return InformationEstimate(ixt=float(ixt[0]), ity=float(ity[0]))
 
 
+def _validate(options: dict[str, Any]) -> dict[str, Any]:
+    return BinningOptions.from_options(options).as_dict()
+
+
 BINNING = register(
     Estimator(
-        name="binning",
+        name=NAME,
         estimate=binning_information,
         estimate_many=binning_information_many,
         measures="I(X;T), I(T;Y) of the network with each unit quantised into equal bins",
-        defaults={"bins": 30, "value_range": (-1.0, 1.0), "bin_size": None},
+        defaults=BinningOptions().as_dict(),
+        validate=_validate,
     )
 )

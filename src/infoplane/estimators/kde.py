@@ -116,8 +116,14 @@ def _reference(T: np.ndarray, y: np.ndarray, bound: str, sigma2: float) -> Infor
 
 
 def _check_options(bound: object, sigma2: object) -> None:
-    check_option(bound in _SCALE, NAME, "bound", "'upper' or 'lower'", bound)
+    check_option(isinstance(bound, str) and bound in _SCALE, NAME, "bound", "'upper' or 'lower'",
+                 bound)
     check_option(is_positive_real(sigma2), NAME, "sigma2", "> 0", sigma2)
+
+
+def _validate(options: dict[str, Any]) -> dict[str, Any]:
+    _check_options(options["bound"], options["sigma2"])
+    return {"bound": options["bound"], "sigma2": float(options["sigma2"])}
 
 
 def kde_information(
@@ -169,5 +175,6 @@ KDE = register(
         estimate=kde_information,
         measures="pairwise-distance bound on I(X;T+Z) of the noisy network, Z ~ N(0, sigma2 I)",
         defaults={"bound": "upper", "sigma2": 0.1},
+        validate=_validate,
     )
 )

@@ -21,16 +21,19 @@ k + 1), m_i = number of points of any class strictly closer than d_i, plus one, 
 
     I(T;Y) = psi(n) - < psi(N_{y_i}) > + < psi(k_i) > - < psi(m_i) >   (nats),
 
-over the points whose class has at least two members (the others are dropped, as
-in scikit-learn). Both are converted to bits.
 
-Preprocessing: every column of X and of T is divided by its standard deviation
-(constant columns are left as they are), which makes the estimate independent of
-the units' scales, as the mutual information is; then Gaussian jitter of standard
-deviation ``JITTER = 1e-10`` (in those unit-variance units) drawn from
-``numpy.random.default_rng(seed)`` is added to every entry to break ties, which the
-counts assume absent. The jitter is far below any real distance, so it only orders
-otherwise equal distances.
+over the points whose class has at least two members (the others are dropped, as
+in scikit-learn, with a warning; if no class has two members, I(T;Y) cannot be
+estimated and an InfoplaneError says so). Both are converted to bits.
+
+Preprocessing: every column of X and of T is centred and divided by its standard
+deviation (constant columns are only centred), which makes the estimate independent
+of shifts and scales of the units, as the mutual information is; then Gaussian
+jitter of standard deviation ``JITTER = 1e-10`` (in those unit-variance units) drawn
+from ``numpy.random.default_rng(seed)`` is added to every entry to break ties, which
+the counts assume absent. Centring first keeps the jitter far above the rounding of
+the values (next to a large offset, 1e-10 would vanish), and far below any real
+distance, so it only orders otherwise equal distances.
 
 Clamp policy: both estimators are nearly unbiased but can return small negative
 values when the true information is near 0; negative estimates are reported as 0
@@ -59,14 +62,19 @@ continuous data sets", PLoS ONE 9(2):e87357 (2014).
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 import numpy as np
 from scipy.spatial import KDTree
 from scipy.special import digamma
 
+from infoplane.errors import check
 from infoplane.estimators._base import (
     Estimator,
     InformationEstimate,
     check_option,
+    check_seed,
     is_int_at_least,
     make_rng,
     register,
@@ -80,6 +88,10 @@ WORKERS = -1
 
 
 def _standardise_and_jitter(A: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Centre each column, scale it to unit std, then add the tie-breaking jitter."""
+    A = A - A.mean(axis=0)
+    peak = np.abs(A).max(axis=0)
+    A = A / np.where(peak > 0, peak, 1.0)  # first to at most 1, so the std cannot overflow
     std = A.std(axis=0)
     std[std == 0] = 1.0  # a constant column keeps its (zero) spread
     return A / std + JITTER * rng.standard_normal(A.shape)
@@ -104,12 +116,25 @@ def ksg_mutual_information(X: np.ndarray, T: np.ndarray, k: int) -> float:
     return float(digamma(k) + digamma(n) - np.mean(digamma(n_x + 1) + digamma(n_t + 1)))
 
 
+def check_labels(y: np.ndarray) -> None:
+    """Raise InfoplaneError unless some class of the labels ``y`` has two members."""
+    _, counts = np.unique(y, return_counts=True)
+    check(
+        bool((counts > 1).any()),
+        f"knn: no class has two members ({y.size} samples, {counts.size} classes), "
+        "so I(T;Y) cannot be estimated",
+    )
+
+
 def ross_mutual_information(T: np.ndarray, y: np.ndarray, k: int) -> float:
     """Ross's estimate of I(T;Y) in nats (unclamped) for labels 0..K-1."""
-    counts = np.bincount(y)
-    keep = counts[y] > 1
-    if not keep.any():
-        return 0.0
+    check_labels(y)
+    keep = np.bincount(y)[y] > 1
+    if not keep.all():
+        warnings.warn(
+            f"knn: {np.count_nonzero(~keep)} of {y.size} samples are alone in their class "
+            "and left out of I(T;Y)", UserWarning, stacklevel=4,
+        )
     T, y = T[keep], y[keep]
     radius = np.empty(y.size)
     k_all = np.empty(y.size)
@@ -152,6 +177,11 @@ def knn_information(
     InformationEstimate
         ``ixt``, ``ity`` in bits; no standard errors.
 
+    Raises
+    ------
+    InfoplaneError
+        For bad options, or when no class of ``y`` has two members.
+
     Examples
     --------
     >>> import numpy as np
@@ -162,7 +192,7 @@ def knn_information(
     True
     """
     check_option(X is not None, NAME, "X", "the inputs (pass X=)", None)
-    check_option(is_int_at_least(k, 1), NAME, "k", "an int >= 1", k)
+    _validate({"k": k, "seed": seed})
     n = T.shape[0]
     check_option(n > k, NAME, "k", f"smaller than the number of samples ({n})", k)
     rng = make_rng(seed, NAME)
@@ -175,6 +205,12 @@ def knn_information(
     )
 
 
+def _validate(options: dict[str, Any]) -> dict[str, Any]:
+    check_option(is_int_at_least(options["k"], 1), NAME, "k", "an int >= 1", options["k"])
+    check_seed(options["seed"], NAME)
+    return {**options, "k": int(options["k"])}
+
+
 KNN = register(
     Estimator(
         name=NAME,
@@ -182,5 +218,6 @@ KNN = register(
         measures="k-NN (KSG, Ross) estimates of I(X;T), I(T;Y) treating X and T as continuous",
         defaults={"k": 3, "seed": 0},
         needs_inputs=True,
+        validate=_validate,
     )
 )

@@ -69,6 +69,7 @@ from infoplane.estimators._base import (
     Estimator,
     InformationEstimate,
     check_option,
+    check_seed,
     is_int_at_least,
     is_positive_real,
     make_rng,
@@ -172,6 +173,12 @@ def _check_options(sigma: object, n_samples: object) -> None:
     )
 
 
+def _validate(options: dict[str, Any]) -> dict[str, Any]:
+    _check_options(options["sigma"], options["n_samples"])
+    check_seed(options["seed"], NAME)
+    return {**options, "sigma": float(options["sigma"])}
+
+
 def noisy_information(
     T: np.ndarray,
     y: np.ndarray,
@@ -270,5 +277,6 @@ NOISY = register(
         estimate=noisy_information,
         measures="Monte Carlo I(X;T+Z), I(T+Z;Y) of the noisy network, Z ~ N(0, sigma^2 I)",
         defaults={"sigma": 0.1, "n_samples": None, "seed": 0},
+        validate=_validate,
     )
 )
