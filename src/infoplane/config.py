@@ -43,6 +43,9 @@ class RunConfig:
     soft_labels: float | None = None
     ib: bool = False
     device: str = "cpu"
+    dataset_version: str | None = None
+    """A digest of the data set's arrays, recorded when a run starts (see
+    :func:`infoplane.run.with_dataset_version`); None in configs written before it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "widths", tuple(self.widths))
@@ -78,6 +81,10 @@ class RunConfig:
         check(len(self.estimators) > 0, "--estimator must name at least one estimator")
         if self.soft_labels is not None:
             _positive(self.soft_labels, "soft_labels")
+        check(
+            self.dataset_version is None or isinstance(self.dataset_version, str),
+            f"dataset_version must be a string, got {self.dataset_version!r}",
+        )
 
     @classmethod
     def from_toml(cls, path: str | Path) -> RunConfig:
