@@ -221,7 +221,8 @@ def _run(
     t0 = time.perf_counter()
     batch = estimation.snapshot_batch(recorder)
     if interrupted:
-        _mark(rd, "interrupted")
+        _mark(rd, "interrupted", epochs_trained=recorder.n_epochs_trained,
+              last_measured_epoch=recorder.epochs[-1])
         estimate = partial(estimation.estimate_in_memory, recorder, batch=batch)
     else:
         rd.set_status("running", phase="estimating")
