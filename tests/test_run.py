@@ -242,3 +242,21 @@ def test_changed_data_set_refuses_to_resume(tmp_path, monkeypatch, capsys):
     config.write_text(text)
     assert main(["run", "--resume", str(out)]) == 2
     assert "has changed since this run was configured" in capsys.readouterr().err
+
+
+def test_out_of_memory_in_estimation_is_one_line_and_resumable(tmp_path, monkeypatch, capsys):
+    def no_memory(self, *args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(Recorder, "estimate", no_memory)
+    out = tmp_path / "run"
+    assert main(["run", "--epochs", "10", "--seeds", "2", "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "out of memory during estimating" in err and "--resume" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    failed = rundir.read_status(out)
+    assert failed.state == "failed" and failed.checkpoint_epoch == 10
+    assert failed.reason.startswith("out of memory")
+    monkeypatch.undo()
+    assert main(["run", "--resume", str(out), "--quiet"]) == 0
+    assert rundir.read_status(out).state == "complete"

@@ -138,9 +138,9 @@ class RunDir:
             raise InfoplaneError(f"--out {path} exists and is not a directory")
         try:
             path.mkdir(parents=True, exist_ok=True)
+            fd = _lock(path)
         except OSError as exc:
             raise os_error(exc, f"cannot create the run directory {path}") from None
-        fd = _lock(path)
         try:
             files = _read_manifest(path)
             old = read_status(path)
