@@ -146,7 +146,7 @@ def test_ctrl_c_in_estimation_keeps_training_and_rows_then_resumes(
     monkeypatch.setattr(Recorder, "estimate", interrupt_at(3))
     assert main(["run", *FLAGS, "--out", str(out)]) == 130
     assert "infoplane run --resume" in capsys.readouterr().err
-    assert status(out)["state"] == "interrupted" and status(out)["phase"] == "estimating"
+    assert status(out)["state"] == "interrupted" and status(out)["phase"] == "estimation"
     assert status(out)["epochs_trained"] == 300
     done = sorted(p.name for p in (out / estimation.INFO_DIR).glob("*.parquet"))
     assert len(done) == 2
@@ -252,7 +252,7 @@ def test_out_of_memory_in_estimation_is_one_line_and_resumable(tmp_path, monkeyp
     out = tmp_path / "run"
     assert main(["run", "--epochs", "10", "--seeds", "2", "--quiet", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "out of memory during estimating" in err and "--resume" in err
+    assert "out of memory during estimation" in err and "--resume" in err
     assert err.count("\n") == 1 and "Traceback" not in err
     failed = rundir.read_status(out)
     assert failed.state == "failed" and failed.checkpoint_epoch == 10

@@ -84,13 +84,12 @@ def run(
     logged = log_spaced_epochs(config.epochs, config.log_epochs)
     estimation.check_memory(recorder, len(logged))
     engine = make_engine(setup, config, data)
+    if resume and (out / store.CONFIG).is_file():
+        if RunConfig.from_toml(out / store.CONFIG) != config:
+            raise InfoplaneError(f"{out} holds a run of another configuration; "
+                                 f"resume it with: infoplane run --resume {out}")
     with RunDir.open(out, config_toml=config.to_toml(), epochs=config.epochs,
                      overwrite=overwrite, resume=resume) as rd:
-        if resume:
-            stored = RunConfig.from_toml(out / store.CONFIG)
-            if stored != config:
-                raise InfoplaneError(f"{out} holds a run of another configuration; "
-                                     f"resume it with: infoplane run --resume {out}")
         try:
             return _run(rd, recorder, engine, logged, timings, start, quiet=quiet,
                         plots=plots, resume=resume)
@@ -169,11 +168,8 @@ def reuse_or_run(
     if same and status is not None and status.state == "complete":
         return load_result(out)
     if same and status is not None and (out / checkpoint.DIR).is_dir():
-        try:
+        with contextlib.suppress(InfoplaneError):  # e.g. the data set changed: start anew
             return run(stored, out, quiet=quiet, plots=plots, resume=True)
-        except InfoplaneError as exc:
-            if "has changed since" not in str(exc):
-                raise
     return run(config, out, quiet=quiet, plots=plots, overwrite=True)
 
 
@@ -225,7 +221,7 @@ def _run(
               last_measured_epoch=recorder.epochs[-1])
         estimate = partial(estimation.estimate_in_memory, recorder, batch=batch)
     else:
-        rd.set_status("running", phase="estimating")
+        rd.set_status("running", phase="estimation")
         estimate = partial(estimation.estimate, recorder, out, batch=batch, claim=rd.claim)
     with tqdm(total=len(recorder.epochs), desc="information", unit="epoch",
               disable=quiet, leave=False) as est_bar:
