@@ -260,3 +260,43 @@ def test_out_of_memory_in_estimation_is_one_line_and_resumable(tmp_path, monkeyp
     monkeypatch.undo()
     assert main(["run", "--resume", str(out), "--quiet"]) == 0
     assert rundir.read_status(out).state == "complete"
+
+
+def test_reuse_or_run_resumes_a_stopped_run_and_reads_back_a_complete_one(
+    tmp_path, monkeypatch
+):
+    import infoplane.run
+    from infoplane.config import RunConfig
+    from infoplane.nets import ensemble
+
+    config = RunConfig(epochs=12, seeds=2, log_epochs=4)
+    out = tmp_path / "run"
+    original = ensemble.CpuEnsemble.train
+    calls = {"n": 0}
+
+    def train_then_interrupt(self, n_epochs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(self, n_epochs)
+
+    monkeypatch.setattr(ensemble.CpuEnsemble, "train", train_then_interrupt)
+    assert infoplane.run.run(config, out, quiet=True, plots=False).interrupted
+    kept = rundir.read_status(out).checkpoint_epoch
+    trained = []
+
+    def count(self, n_epochs):
+        trained.append(n_epochs)
+        return original(self, n_epochs)
+
+    monkeypatch.setattr(ensemble.CpuEnsemble, "train", count)
+    resumed = infoplane.run.reuse_or_run(config, out, quiet=True, plots=False)
+    assert not resumed.interrupted and rundir.read_status(out).state == "complete"
+    assert 0 < kept and sum(trained) == 12 - kept  # continued from the checkpoint
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a complete run was trained again")
+
+    monkeypatch.setattr(infoplane.run, "run", no_training)
+    again = infoplane.run.reuse_or_run(config, out)
+    pd.testing.assert_frame_equal(again.information, resumed.information)
