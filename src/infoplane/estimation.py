@@ -63,16 +63,19 @@ def estimate(
         info_paths = {name: _info_path(run_dir, name, group) for name in names}
         training_path = run_dir / TRAINING_DIR / f"{_span(group)}.parquet"
         missing = tuple(name for name, p in info_paths.items() if not p.is_file())
+        fresh: dict[str, pd.DataFrame] = {}
+        training = None
         if missing or not training_path.is_file():
             information, training = recorder.estimate(group, missing, batch=batch)
             for name in missing:
-                rows = information[information["estimator"] == name]
-                _write(info_paths[name], rows.reset_index(drop=True))
+                fresh[name] = information[information["estimator"] == name]
+                _write(info_paths[name], fresh[name].reset_index(drop=True))
             if not training_path.is_file():
                 _write(training_path, training)
         parts.append((
-            pd.concat([pd.read_parquet(info_paths[name]) for name in names], ignore_index=True),
-            pd.read_parquet(training_path),
+            pd.concat([fresh[name] if name in fresh else pd.read_parquet(info_paths[name])
+                       for name in names], ignore_index=True),
+            training if training is not None else pd.read_parquet(training_path),
         ))
         if progress is not None:
             progress(len(group))
@@ -88,9 +91,7 @@ def estimate_in_memory(
         parts.append(recorder.estimate(group, batch=batch))
         if progress is not None:
             progress(len(group))
-    information, training = merge_tables(parts)
-    # The same types as the tables read back from the partial files.
-    return (pd.read_parquet(_roundtrip(information)), pd.read_parquet(_roundtrip(training)))
+    return merge_tables(parts)
 
 
 def snapshot_batch(recorder: Recorder, available: int | None = None) -> int:
@@ -173,13 +174,3 @@ def _info_path(run_dir: Path, estimator: str, group: list[int]) -> Path:
 
 def _write(path: Path, df: pd.DataFrame) -> None:
     _atomic(path, lambda tmp: df.to_parquet(tmp, index=False))
-
-
-def _roundtrip(df: pd.DataFrame) -> object:
-    import io
-
-    buffer = io.BytesIO()
-    df.to_parquet(buffer, index=False)
-    buffer.seek(0)
-    return buffer
-
