@@ -29,3 +29,15 @@ def test_unknown_keys_and_types():
         RunConfig(momentum=1.5)
     with pytest.raises(InfoplaneError, match="--weight-decay"):
         RunConfig(weight_decay=-1)
+
+
+def test_dataset_version_round_trips_and_old_files_load_without_it(tmp_path):
+    old = tmp_path / "old.toml"
+    old.write_text('dataset = "tishby12"\nepochs = 5\n')
+    assert RunConfig.from_toml(old).dataset_version is None
+    config = RunConfig(epochs=5, dataset_version="sha256:0123456789abcdef")
+    path = tmp_path / "new.toml"
+    path.write_text(config.to_toml())
+    assert RunConfig.from_toml(path) == config
+    with pytest.raises(InfoplaneError, match="dataset_version must be a string"):
+        RunConfig(dataset_version=3)

@@ -273,6 +273,33 @@ def test_html_renders_in_chromium_with_every_image(out, tmp_path):
         assert pixels.std() > 10  # not a blank page
 
 
+def test_rerun_reads_back_finished_runs(out, monkeypatch):
+    import infoplane.run
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a finished run was trained again")
+
+    monkeypatch.setattr(infoplane.run, "run", no_training)
+    with redirect_stdout(io.StringIO()):
+        assert main(["reproduce", *TINY, "--out", str(out)]) == 0
+    assert (out / "index.html").is_file()
+
+
+def test_ctrl_c_swallowed_in_a_destructor_still_exits_130(monkeypatch, tmp_path):
+    import signal
+
+    class Dying:
+        def __del__(self):
+            signal.raise_signal(signal.SIGINT)  # lands where Python cannot raise it
+
+    def fake_reproduce(out, *, scale, quiet):
+        Dying()
+        return None
+
+    monkeypatch.setattr("infoplane.reproduce.reproduce", fake_reproduce)
+    assert main(["reproduce", "--quick", "--quiet", "--out", str(tmp_path / "r")]) == 130
+
+
 def test_user_errors_are_one_line_exit_2(tmp_path, capsys):
     assert main(["reproduce", "--seeds", "0", "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
@@ -389,7 +416,7 @@ def test_critiques():
 
 
 def _fake_run(config, out, *, quiet=False, plots=True):
-    """Stands in for infoplane.run.run: tables with known phases, written like a run.
+    """Stands in for infoplane.run.reuse_or_run: tables with known phases, written like a run.
 
     Hidden layers 3.. of tanh networks compress from 30% of training on, where every
     layer's gradient SNR crosses 1; ReLU layers and the kde estimator never compress;
@@ -507,7 +534,7 @@ def _fake_run(config, out, *, quiet=False, plots=True):
 def test_decisions_on_synthetic_runs_with_ib_files(monkeypatch, tmp_path):
     from infoplane.reproduce import Scale, reproduce
 
-    monkeypatch.setattr("infoplane.reproduce._reproduce.run", _fake_run)
+    monkeypatch.setattr("infoplane.reproduce._reproduce.reuse_or_run", _fake_run)
     scale = Scale(
         seeds=3,
         epochs=1000,

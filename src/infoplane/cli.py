@@ -7,9 +7,11 @@ exit with code 2. Ctrl-C during a run keeps what was trained and exits with 130.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -17,6 +19,12 @@ from infoplane.errors import InfoplaneError
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+"""128 + the signal number: Ctrl-C (SIGINT) and SIGTERM."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C (work kept, status interrupted), exit code 143."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -93,6 +101,10 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
                    help="also place the layers against the Information Bottleneck bound")
     g.add_argument("--device", help="cpu (default) or cuda")
     p.add_argument("--out", type=Path, help="run directory (default runs/DATASET-TIME)")
+    p.add_argument("--overwrite", action="store_true", help="replace the run that --out "
+                   "holds (its own files only; anything else there is kept)")
+    p.add_argument("--resume", type=Path, metavar="DIR", help="continue the interrupted or "
+                   "killed run in DIR, with DIR's config.toml (no other experiment flags)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -146,7 +158,7 @@ def resolve_config(args: argparse.Namespace) -> tuple[Any, Path, bool]:
         quiet = bool(values.pop("quiet", quiet)) or bool(args.quiet)
         if out is None and file_out is not None:
             out = Path(file_out)
-    skip = {"command", "config", "out", "quiet", "estimator_option"}
+    skip = {"command", "config", "out", "quiet", "estimator_option", "overwrite", "resume"}
     for key, value in vars(args).items():
         if key not in skip and value is not None:
             values[key] = value
@@ -172,14 +184,30 @@ def resolve_config(args: argparse.Namespace) -> tuple[Any, Path, bool]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from infoplane.run import run, summary
+    from infoplane.run import resume, run, summary
 
-    config, out, quiet = resolve_config(args)
-    result = run(config, out, quiet=quiet)
+    if args.resume is not None:
+        given = [f"--{key.replace('_', '-')}" for key, value in vars(args).items()
+                 if value not in (None, False) and key not in {"command", "resume", "quiet"}]
+        if given:
+            raise InfoplaneError(f"--resume takes the config from {args.resume}/config.toml; "
+                                 f"drop {', '.join(given)}")
+        out, quiet = args.resume, bool(args.quiet)
+    else:
+        config, out, quiet = resolve_config(args)
+    try:
+        if args.resume is not None:
+            result = resume(out, quiet=quiet)
+        else:
+            result = run(config, out, quiet=quiet, overwrite=args.overwrite)
+    except KeyboardInterrupt:
+        print(f"infoplane: interrupted; what was trained and measured is kept in {out}: "
+              f"infoplane run --resume {out} continues it", file=sys.stderr)
+        return _interrupted_code()
     if result.interrupted:
-        print(f"interrupted: wrote the {result.epochs_trained} epochs trained to {out}",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(f"interrupted: wrote the {result.epochs_trained} epochs trained to {out}; "
+              f"infoplane run --resume {out} continues the run", file=sys.stderr)
+        return _interrupted_code()
     if not quiet:
         print(summary(result))
     return 0
@@ -189,7 +217,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from infoplane import store
     from infoplane.plots import write_run_figures
 
-    tables = [store.read_table(args.run_dir, name)
+    status = store.check_complete(args.run_dir, allow_interrupted=True)
+    if status is not None and status.state != "complete":
+        print(f"infoplane: note: {args.run_dir} is {status.describe()}; the figures show "
+              "what it measured so far", file=sys.stderr)
+    tables = [store.read_table(args.run_dir, name, complete=False)
               for name in ("information", "training", "gradients")]
     for path in write_run_figures(args.run_dir, *tables):
         print(path)
@@ -240,14 +272,62 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a bad command line (code 2)
         return int(exc.code or 0)
+    _received.clear()
     try:
-        return COMMANDS[args.command](args)
+        with _signals_as_interrupts():
+            code = COMMANDS[args.command](args)
+            if _received and code == 0:  # an interrupt swallowed (e.g. in a __del__)
+                raise KeyboardInterrupt
+            return code
     except InfoplaneError as exc:
         print(f"infoplane: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("infoplane: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _interrupted_code()
+
+
+_received: list[int] = []
+"""The signals (SIGINT, SIGTERM) received while the current command runs."""
+
+
+def _interrupted_code() -> int:
+    return EXIT_TERMINATED if signal.SIGTERM in _received else EXIT_INTERRUPTED
+
+
+@contextlib.contextmanager
+def _signals_as_interrupts() -> Iterator[None]:
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt (Terminated) and are remembered.
+
+    An interrupt raised where Python cannot propagate it (a destructor or weakref
+    callback prints "Exception ignored in ...") is delivered again, and remembered,
+    so that it is never lost.
+    """
+    import _thread
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_signal(signum: int, frame: object) -> None:
+        _received.append(signum)
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+    def on_unraisable(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt) and _received:
+            _thread.interrupt_main(_received[-1])
+        else:
+            previous_hook(unraisable)
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous_hook, sys.unraisablehook = sys.unraisablehook, on_unraisable
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous_hook
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

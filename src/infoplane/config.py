@@ -45,6 +45,9 @@ class RunConfig:
     probe_size: int = 10000  # infoplane.datasets.PROBE_SIZE
     ib: bool = False
     device: str = "cpu"
+    dataset_version: str | None = None
+    """A digest of the data set's arrays, recorded when a run starts (see
+    :func:`infoplane.run.with_dataset_version`); None in configs written before it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "widths", tuple(self.widths))
@@ -87,6 +90,10 @@ class RunConfig:
             f"--label-column must be a column name or index, got {self.label_column!r}",
         )
         _positive_int(self.probe_size, "probe_size")
+        check(
+            self.dataset_version is None or isinstance(self.dataset_version, str),
+            f"dataset_version must be a string, got {self.dataset_version!r}",
+        )
 
     @classmethod
     def from_toml(cls, path: str | Path) -> RunConfig:

@@ -121,13 +121,31 @@ class Recorder:
 
         ``progress`` is called with the number of snapshots done after each group.
         """
-        options = self.options
+        parts = []
+        for start in range(0, len(self.epochs), ESTIMATION_GROUP):
+            epochs = self.epochs[start : start + ESTIMATION_GROUP]
+            parts.append(self.estimate(epochs))
+            if progress is not None:
+                progress(len(epochs))
+        return merge_tables(parts)
+
+    def estimate(
+        self, at: list[int], estimators: tuple[str, ...] | None = None, *,
+        batch: int = ESTIMATION_GROUP,
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The information rows of ``estimators`` (default all) and the training rows
+        of the snapshots at epochs ``at``, their activations computed ``batch`` at a time.
+
+        Uses :meth:`value_ranges`, which takes every snapshot kept so far.
+        """
+        options = {name: opts for name, opts in self.options.items()
+                   if estimators is None or name in estimators}
         ranges = self.value_ranges()
         y = self.data.y
         seeds = np.array(self.setup.seeds)
         info: dict[str, list[np.ndarray]] = {k: [] for k in INFO_COLUMNS}
         metrics, metric_epochs = [], []
-        for epochs, layers in self.activations(group=ESTIMATION_GROUP, reuse=True):
+        for epochs, layers in self.activations(set(at), group=batch, reuse=True):
             rows = len(epochs) * len(seeds)
             epoch_col = np.repeat(np.asarray(epochs, dtype=np.int64), len(seeds))
             metrics.append(output_metrics(
@@ -148,11 +166,8 @@ class Recorder:
                         ("ixt", ixt), ("ity", ity),
                     ):
                         info[column].append(np.asarray(values))
-            if progress is not None:
-                progress(len(epochs))
-        information = pd.DataFrame({k: np.concatenate(v) for k, v in info.items()}, copy=False)
-        information = information.sort_values(
-            ["estimator", "epoch", "layer", "seed"], kind="stable", ignore_index=True
+        information = pd.DataFrame(
+            {k: np.concatenate(v) if v else np.array([]) for k, v in info.items()}, copy=False
         )
         values = np.concatenate(metrics)
         training = pd.DataFrame({
@@ -241,6 +256,20 @@ def binning_options(config: RunConfig) -> BinningOptions:
         f"the options of estimator 'binning' must be a table of NAME = VALUE, got {given!r}",
     )
     return BinningOptions(**resolve_options("binning", {"bins": config.bins, **given}))
+
+
+def merge_tables(
+    parts: list[tuple[pd.DataFrame, pd.DataFrame]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The information and training tables from :meth:`Recorder.estimate`'s parts, in
+    epoch order: information sorted by estimator, epoch, layer, seed."""
+    information = pd.concat([p[0] for p in parts], ignore_index=True)
+    information = information.sort_values(
+        ["estimator", "epoch", "layer", "seed"], kind="stable", ignore_index=True
+    )
+    training = pd.concat([p[1] for p in parts], ignore_index=True)
+    training = training.sort_values(["epoch", "seed"], kind="stable", ignore_index=True)
+    return information, training
 
 
 def _tile(ranges: np.ndarray | None, times: int) -> np.ndarray | None:

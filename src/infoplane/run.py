@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import shutil
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from infoplane import store
+from infoplane import checkpoint, estimation, store
 from infoplane.config import RunConfig
-from infoplane.datasets import load_dataset
-from infoplane.nets.ensemble import make_engine, make_setup
+from infoplane.datasets import Dataset, load_dataset
+from infoplane.errors import InfoplaneError
+from infoplane.nets.ensemble import EngineState, make_engine, make_setup
 from infoplane.nets.schedule import log_spaced_epochs
 from infoplane.recorder import Recorder
+from infoplane.rundir import STATUS, RunDir, os_error, read_status, signals_held
 
 MAX_CHUNK = 64
 """Epochs trained per engine call at most, so progress and Ctrl-C respond quickly."""
@@ -36,40 +43,173 @@ class RunResult:
 
 
 def run(
-    config: RunConfig, out: str | Path, *, quiet: bool = False, plots: bool = True
+    config: RunConfig, out: str | Path, *, quiet: bool = False, plots: bool = True,
+    overwrite: bool = False, resume: bool = False,
 ) -> RunResult:
     """Train ``config.seeds`` networks at once and write the run directory ``out``.
 
-    Writes ``config.toml`` first, then ``information.parquet``, ``training.parquet``,
-    ``gradients.parquet`` and the figures. On Ctrl-C the epochs trained so far are
-    estimated and written (``RunResult.interrupted``) before KeyboardInterrupt is
-    re-raised by the caller's choice: see :func:`infoplane.cli.main`.
+    Writes ``config.toml``, ``status.json`` and ``manifest.json`` first (see
+    :mod:`infoplane.rundir`), a checkpoint at every logged epoch (:mod:`infoplane.
+    checkpoint`) while training, then ``information.parquet``, ``training.parquet``,
+    ``gradients.parquet`` and the figures; the status says ``complete`` last.
+
+    Parameters
+    ----------
+    overwrite : bool, default False
+        Replace the run that ``out`` holds (its own files only); without it, a
+        directory holding another run is refused.
+    resume : bool, default False
+        Continue the run in ``out`` (which must have been started with ``config``)
+        from its last checkpoint; see :func:`resume`.
+
+    On Ctrl-C (or SIGTERM) during training the epochs trained so far are estimated
+    and written, the status says ``interrupted`` and ``RunResult.interrupted`` is
+    set; during estimation or writing, KeyboardInterrupt propagates after the status
+    is set, with the checkpoint and the information rows done so far kept.
+
+    Raises
+    ------
+    InfoplaneError
+        Bad settings, a directory in use or holding another run, a data set changed
+        since the run started, a need for memory beyond what is available, a full disk,
+        a read-only path, or training that diverges.
     """
     out = Path(out)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     data = load_dataset(config.dataset, soft_labels=config.soft_labels, seed=config.seed,
                         label_column=config.label_column, probe_size=config.probe_size)
+    config = with_dataset_version(config, data)
     setup = make_setup(config, data)
     recorder = Recorder(setup, config, data)  # checks the estimators and their options
-    engine = make_engine(setup, config, data)
-    _check_out(out)
-    store.write_text(out / store.CONFIG, config.to_toml())
-    store.write_text(out / store.LABELS, data.labels_json())
-
     logged = log_spaced_epochs(config.epochs, config.log_epochs)
-    recorder.snapshot(0, engine.params)
-    interrupted = False
-    bar = tqdm(total=config.epochs, desc="training", unit="epoch", disable=quiet, leave=False)
-    try:
+    estimation.check_memory(recorder, len(logged))
+    engine = make_engine(setup, config, data)
+    if resume and (out / store.CONFIG).is_file():
+        if RunConfig.from_toml(out / store.CONFIG) != config:
+            raise InfoplaneError(f"{out} holds a run of another configuration; "
+                                 f"resume it with: infoplane run --resume {out}")
+    with RunDir.open(out, config_toml=config.to_toml(), epochs=config.epochs,
+                     overwrite=overwrite, resume=resume) as rd:
+        try:
+            return _run(rd, recorder, engine, logged, timings, start, quiet=quiet,
+                        plots=plots, resume=resume)
+        except KeyboardInterrupt:
+            _mark(rd, "interrupted")
+            raise
+        except MemoryError:
+            error = InfoplaneError(
+                f"out of memory during {rd.status.phase} in {out}"
+                f"{_kept(rd)}; use fewer --seeds or narrower --widths"
+            )
+            _mark(rd, "failed", reason=str(error))
+            raise error from None
+        except OSError as exc:
+            error = os_error(exc, f"cannot write the run to {out}")
+            error = InfoplaneError(f"{error}{_kept(rd)}")
+            _mark(rd, "failed", reason=str(error))
+            raise error from None
+        except Exception as exc:
+            _mark(rd, "failed", reason=str(exc) if isinstance(exc, InfoplaneError)
+                  else f"{type(exc).__name__}: {exc}")
+            raise
+
+
+def resume(out: str | Path, *, quiet: bool = False, plots: bool = True) -> RunResult:
+    """Continue the interrupted, killed or failed run in ``out`` (its own config.toml).
+
+    The finished tables are those an uninterrupted run of the same config writes.
+    Raises InfoplaneError if ``out`` holds no run to resume or is in use.
+    """
+    out = Path(out)
+    status = read_status(out)
+    if status is None or not (out / store.CONFIG).is_file():
+        raise InfoplaneError(f"{out} holds no run to resume (no {STATUS} and {store.CONFIG})")
+    if status.state == "complete":
+        raise InfoplaneError(f"{out} is already complete; nothing to resume")
+    return run(RunConfig.from_toml(out / store.CONFIG), out, quiet=quiet, plots=plots,
+               resume=True)
+
+
+def with_dataset_version(config: RunConfig, data: Dataset) -> RunConfig:
+    """``config`` with the data set's version recorded (a digest of its arrays).
+
+    Raises InfoplaneError if ``config`` already records another version: the data
+    set (a built-in task or a file) changed since the run was configured.
+    """
+    digest = hashlib.sha256()
+    for array in (data.X, data.y):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.tobytes())
+    version = f"sha256:{digest.hexdigest()[:16]}"
+    if config.dataset_version not in (None, version):
+        raise InfoplaneError(
+            f"the data set {config.dataset!r} has changed since this run was configured "
+            f"(dataset_version {config.dataset_version}, now {version}); start a new run"
+        )
+    return config.replace(dataset_version=version)
+
+
+def reuse_or_run(
+    config: RunConfig, out: str | Path, *, quiet: bool = False, plots: bool = True
+) -> RunResult:
+    """The run of ``config`` in ``out``: read back if complete, resumed if stopped,
+    else run afresh (replacing what ``out`` holds). For directories a program owns."""
+    out = Path(out)
+    status = read_status(out)
+    same = False
+    if status is not None and (out / store.CONFIG).is_file():
+        try:
+            stored = RunConfig.from_toml(out / store.CONFIG)
+        except InfoplaneError:
+            stored = None
+        same = stored is not None and stored.replace(dataset_version=None) == config.replace(
+            dataset_version=None)
+    if same and status is not None and status.state == "complete":
+        return load_result(out)
+    if same and status is not None and (out / checkpoint.DIR).is_dir():
+        with contextlib.suppress(InfoplaneError):  # e.g. the data set changed: start anew
+            return run(stored, out, quiet=quiet, plots=plots, resume=True)
+    return run(config, out, quiet=quiet, plots=plots, overwrite=True)
+
+
+def load_result(out: str | Path) -> RunResult:
+    """The tables of the complete run in ``out``, as :func:`run` returned them."""
+    out = Path(out)
+    tables = {name: store.read_table(out, name)
+              for name in ("information", "training", "gradients")}
+    status = read_status(out)
+    return RunResult(out=out, **tables, epochs_trained=status.epochs_trained if status else 0,
+                     interrupted=False, seconds={"total": 0.0})
+
+
+def _run(
+    rd: RunDir, recorder: Recorder, engine: Any, logged: np.ndarray,
+    timings: dict[str, float], start: float, *, quiet: bool, plots: bool, resume: bool,
+) -> RunResult:
+    out, config = rd.path, recorder.config
+    rd.claim(checkpoint.DIR, store.LABELS)
+    store.write_text(out / store.LABELS, recorder.data.labels_json())
+    done = _restore(rd, recorder, engine, logged) if resume else -1
+    if done < 0:
+        _checkpoint(rd, recorder, 0, engine.state(), [])
         done = 0
-        for target in logged[1:]:
+    interrupted = False
+    pending: list[np.ndarray] = []
+    bar = tqdm(total=config.epochs, initial=done, desc="training", unit="epoch",
+               disable=quiet, leave=False)
+    try:
+        for target in (int(t) for t in logged[1:] if t > done):
             while done < target:
                 n = int(min(MAX_CHUNK, target - done))
-                recorder.gradients(engine.train(n))
+                stats = engine.train(n)
+                recorder.gradients(stats)
+                pending.append(stats)
                 done += n
                 bar.update(n)
-            recorder.snapshot(int(target), engine.params)
+            _checkpoint(rd, recorder, target, engine.state(), pending)
+            pending = []
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -77,35 +217,108 @@ def run(
     timings["train"] = time.perf_counter() - start
 
     t0 = time.perf_counter()
+    batch = estimation.snapshot_batch(recorder)
+    if interrupted:
+        _mark(rd, "interrupted", epochs_trained=recorder.n_epochs_trained,
+              last_measured_epoch=recorder.epochs[-1])
+        estimate = partial(estimation.estimate_in_memory, recorder, batch=batch)
+    else:
+        rd.set_status("running", phase="estimation")
+        estimate = partial(estimation.estimate, recorder, out, batch=batch, claim=rd.claim)
     with tqdm(total=len(recorder.epochs), desc="information", unit="epoch",
               disable=quiet, leave=False) as est_bar:
-        information, training = recorder.tables(progress=est_bar.update)
+        information, training = estimate(progress=est_bar.update)
     gradients = recorder.gradients_table()
     timings["estimate"] = time.perf_counter() - t0
 
+    if not interrupted:
+        rd.set_status("running", phase="writing")
     t0 = time.perf_counter()
     meta = {"config": config.to_toml(), "epochs_trained": str(recorder.n_epochs_trained)}
-    store.write_table(out, "information", information, **meta)
-    store.write_table(out, "training", training, **meta)
-    store.write_table(out, "gradients", gradients, **meta)
+    for name, table in (("information", information), ("training", training),
+                        ("gradients", gradients)):
+        rd.claim(f"{name}.parquet")
+        store.write_table(out, name, table, **meta)
     timings["write"] = time.perf_counter() - t0
     ib_note = None
     if config.ib:
         t0 = time.perf_counter()
+        rd.claim("ib_curve.parquet", "ib_layers.parquet", "ib_bound.png")
         ib_note = write_ib_analysis(out, recorder, config, plots=plots)
         timings["ib"] = time.perf_counter() - t0
     if plots:
         t0 = time.perf_counter()
         from infoplane.plots import write_run_figures
 
+        rd.claim("information_plane.png", *(f"information_plane_{name}.png"
+                                            for name in config.estimators),
+                 "snr.png", "training.png")
         write_run_figures(out, information, training, gradients)
         timings["plot"] = time.perf_counter() - t0
+    if not interrupted:
+        rd.set_status("complete", phase="done")
+        for folder in (estimation.INFO_DIR, estimation.TRAINING_DIR):
+            shutil.rmtree(out / folder, ignore_errors=True)
     timings["total"] = time.perf_counter() - start
     return RunResult(
         out=out, information=information, training=training, gradients=gradients,
         epochs_trained=recorder.n_epochs_trained, interrupted=interrupted, seconds=timings,
         note=ib_note,
     )
+
+
+def _checkpoint(
+    rd: RunDir, recorder: Recorder, epoch: int, state: EngineState, pending: list[np.ndarray]
+) -> None:
+    """Keep the snapshot of ``epoch`` and write its checkpoint (Ctrl-C held meanwhile)."""
+    setup = recorder.setup
+    stats = (np.concatenate(pending) if pending else
+             np.zeros((0, len(setup.seeds), setup.layout.n_layers, 3), dtype=np.float32))
+    with signals_held():
+        recorder.snapshot(epoch, state.params)
+        checkpoint.save(rd.path, setup.seeds,
+                        checkpoint.Checkpoint(epoch=epoch, state=state, grad_stats=stats))
+        rd.set_status("running", phase="training", epochs_trained=recorder.n_epochs_trained,
+                      last_measured_epoch=epoch, checkpoint_epoch=epoch)
+
+
+def _restore(rd: RunDir, recorder: Recorder, engine: Any, logged: np.ndarray) -> int:
+    """Load the run's checkpoints into ``recorder`` and ``engine``; the epoch reached
+    (-1 without a usable checkpoint). Checkpoints after a gap are removed."""
+    setup = recorder.setup
+    usable: list[checkpoint.Checkpoint] = []
+    for cp in checkpoint.load(rd.path, setup.seeds):
+        k, previous = len(usable), usable[-1].epoch if usable else 0
+        if (k >= len(logged) or cp.epoch != logged[k]
+                or cp.state.params.shape != setup.params.shape
+                or cp.grad_stats.shape[0] != cp.epoch - previous):
+            break
+        usable.append(cp)
+    checkpoint.remove_after(rd.path, setup.seeds, usable[-1].epoch if usable else -1)
+    for cp in usable:
+        recorder.snapshot(cp.epoch, cp.state.params)
+        if len(cp.grad_stats):
+            recorder.gradients(cp.grad_stats)
+    if not usable:
+        return -1
+    engine.load_state(usable[-1].state)
+    rd.set_status("running", phase="training", epochs_trained=usable[-1].epoch,
+                  last_measured_epoch=usable[-1].epoch, checkpoint_epoch=usable[-1].epoch)
+    return usable[-1].epoch
+
+
+def _mark(rd: RunDir, state: str, **fields: Any) -> None:
+    """Set the status if the disk allows; never raises (the run's error matters more)."""
+    with contextlib.suppress(OSError):
+        rd.set_status(state, **fields)
+
+
+def _kept(rd: RunDir) -> str:
+    epoch = rd.status.checkpoint_epoch
+    if epoch is None:
+        return ""
+    return (f"; the checkpoint up to epoch {epoch} is kept: "
+            f"infoplane run --resume {rd.path} continues it")
 
 
 def write_ib_analysis(out: Path, recorder: Recorder, config: RunConfig, *, plots: bool) -> str:
@@ -121,13 +334,6 @@ def write_ib_analysis(out: Path, recorder: Recorder, config: RunConfig, *, plots
 
         write_ib_figure(curve_df, layers, out / "ib_bound.png")
     return bound.describe(curve)
-
-
-def _check_out(out: Path) -> None:
-    from infoplane.errors import InfoplaneError
-
-    if out.exists() and not out.is_dir():
-        raise InfoplaneError(f"--out {out} exists and is not a directory")
 
 
 def summary(result: RunResult) -> str:

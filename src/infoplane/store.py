@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -82,8 +83,35 @@ def write_table(run_dir: str | Path, name: str, df: pd.DataFrame, **metadata: st
     return path
 
 
-def read_table(run_dir: str | Path, name: str) -> pd.DataFrame:
-    """Read table ``name`` of a run directory, checking that its columns are there."""
+def check_complete(run_dir: str | Path, *, allow_interrupted: bool = False) -> Any:
+    """The run's :class:`infoplane.rundir.Status` (None for a directory without one,
+    written before status files), after checking that the run is complete.
+
+    Raises
+    ------
+    InfoplaneError
+        If the run is running, killed, failed or (unless ``allow_interrupted``)
+        interrupted: its tables are partial or missing.
+    """
+    from infoplane.rundir import read_status
+
+    status = read_status(run_dir)
+    if status is None or status.state == "complete":
+        return status
+    if allow_interrupted and status.state == "interrupted":
+        return status
+    hint = ("" if status.state == "running"
+            else f"; continue it with: infoplane run --resume {run_dir}")
+    raise InfoplaneError(f"{run_dir} is not a complete run: {status.describe()}{hint}")
+
+
+def read_table(run_dir: str | Path, name: str, *, complete: bool = True) -> pd.DataFrame:
+    """Read table ``name`` of a run directory, checking that its columns are there.
+
+    With ``complete`` (the default) the run must be complete (:func:`check_complete`).
+    """
+    if complete:
+        check_complete(run_dir)
     path = Path(run_dir) / f"{name}.parquet"
     if not path.is_file():
         raise InfoplaneError(f"{path}: no such file; is {run_dir} an infoplane run directory?")

@@ -45,6 +45,22 @@ class Setup:
     batch_size: int
 
 
+@dataclass(frozen=True)
+class EngineState:
+    """Everything an engine needs to continue training exactly where it stopped.
+
+    Every array has the seeds on its first axis, so a subset of seeds is a slice.
+    ``m`` and ``v`` are Adam's first and second moments (``m`` is SGD's momentum
+    buffer; ``v`` unused), laid out like ``params``; ``steps`` counts the updates.
+    """
+
+    params: np.ndarray  # (seeds, n_params) float32
+    m: np.ndarray  # (seeds, n_params) float32
+    v: np.ndarray  # (seeds, n_params) float32
+    steps: np.ndarray  # (seeds,) int64
+    order_states: np.ndarray  # (seeds,) uint64, each seed's minibatch-order generator
+
+
 def make_setup(config: RunConfig, data: Dataset) -> Setup:
     """Derive each seed's initialisation, split and order stream from its seed alone.
 
@@ -103,6 +119,21 @@ class CpuEnsemble:
         """The current parameters, (seeds, n_params) float32 (a copy)."""
         return self._params.copy()
 
+    def state(self) -> EngineState:
+        """A copy of the training state (see :class:`EngineState`)."""
+        return EngineState(
+            params=self._params.copy(), m=self._m.copy(), v=self._v.copy(),
+            steps=self._steps.copy(), order_states=self._states.copy(),
+        )
+
+    def load_state(self, state: EngineState) -> None:
+        """Continue from ``state`` (as :meth:`state` returned it)."""
+        self._params[...] = state.params
+        self._m[...] = state.m
+        self._v[...] = state.v
+        self._steps[...] = state.steps
+        self._states[...] = state.order_states
+
     def train(self, n_epochs: int) -> np.ndarray:
         """Train ``n_epochs`` epochs; returns (n_epochs, seeds, layers, 3) gradient stats."""
         c = self._config
@@ -151,12 +182,64 @@ class TorchEnsemble:
                 weight_decay=config.weight_decay,
             )
         self._states = setup.order_states.copy()
+        self._steps = 0  # updates made, the same for every seed
 
     @property
     def params(self) -> np.ndarray:
         """The current parameters, (seeds, n_params) float32 (a copy)."""
         parts = [torch.cat([w.flatten(1), b], dim=1) for w, b in self._layers]
         return torch.cat(parts, dim=1).detach().cpu().numpy().copy()
+
+    def state(self) -> EngineState:
+        """A copy of the training state, in the CPU engine's layout (:class:`EngineState`)."""
+        adam = self._config.optimizer == "adam"
+        m = self._flat("exp_avg" if adam else "momentum_buffer")
+        v = self._flat("exp_avg_sq") if adam else np.zeros_like(m)
+        return EngineState(
+            params=self.params, m=m, v=v,
+            steps=np.full(len(self.setup.seeds), self._steps, dtype=np.int64),
+            order_states=self._states.copy(),
+        )
+
+    def load_state(self, state: EngineState) -> None:
+        """Continue from ``state`` (as :meth:`state` returned it)."""
+        steps = int(state.steps[0])
+        if not (state.steps == steps).all():
+            raise ValueError("the torch engine keeps one step count for all seeds")
+        with torch.no_grad():
+            for layer, src in zip(self._layers, self._unflatten(state.params), strict=True):
+                for t, s in zip(layer, src, strict=True):
+                    t.copy_(s)
+        self._opt.state.clear()
+        self._steps = steps
+        if steps > 0:
+            tensors = [t for pair in self._layers for t in pair]
+            for k, (mt, vt) in enumerate(zip(
+                [t for pair in self._unflatten(state.m) for t in pair],
+                [t for pair in self._unflatten(state.v) for t in pair], strict=True,
+            )):
+                if self._config.optimizer == "adam":
+                    self._opt.state[tensors[k]] = {
+                        "step": torch.tensor(float(steps)), "exp_avg": mt, "exp_avg_sq": vt,
+                    }
+                elif self._config.momentum != 0.0:
+                    self._opt.state[tensors[k]] = {"momentum_buffer": mt}
+        self._states[...] = state.order_states
+
+    def _flat(self, key: str) -> np.ndarray:
+        """Optimizer state ``key`` of every tensor, flattened like the parameters."""
+        parts = []
+        for w, b in self._layers:
+            sw, sb = self._opt.state.get(w, {}), self._opt.state.get(b, {})
+            if key not in sw:
+                parts += [torch.zeros_like(w).flatten(1), torch.zeros_like(b)]
+            else:
+                parts += [sw[key].flatten(1), sb[key]]
+        return torch.cat(parts, dim=1).detach().cpu().numpy()
+
+    def _unflatten(self, flat: np.ndarray) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        t = torch.as_tensor(np.ascontiguousarray(flat), device=self._device)
+        return [(w.clone(), b.clone()) for w, b in self.setup.layout.unflatten(t)]
 
     def train(self, n_epochs: int) -> np.ndarray:
         """Train ``n_epochs`` epochs; returns (n_epochs, seeds, layers, 3) gradient stats."""
@@ -184,6 +267,7 @@ class TorchEnsemble:
                     s += g
                     sq += g * g
                 self._opt.step()
+                self._steps += 1
             for layer, (s, sq, w) in enumerate(zip(g_sum, g_sq, weights, strict=True)):
                 mean = s / n_batches
                 var = (sq / n_batches - mean * mean).clamp_min(0.0)

@@ -38,7 +38,7 @@ from infoplane.reproduce._plan import (
 )
 from infoplane.reproduce._report import render
 from infoplane.reproduce._scale import FULL, Scale
-from infoplane.run import RunResult, run
+from infoplane.run import RunResult, reuse_or_run
 
 SECONDS_PER_GIF_FRAME = 0.2
 SECONDS_FOR_REPORT = 15.0
@@ -75,7 +75,9 @@ def reproduce(out: str | Path, *, scale: Scale = FULL, quiet: bool = False) -> R
     Parameters
     ----------
     out : path
-        The output directory (created; files in it are replaced).
+        The output directory (created; files in it are replaced). Runs already
+        complete there with the same config are read back, not run again; runs
+        stopped there (Ctrl-C, kill) are resumed.
     scale : Scale, default FULL
         Seeds, epochs and logged epochs: :data:`FULL` (the paper's 50 seeds and 10000
         epochs, about 20 min on 2 cores) or :data:`QUICK` (a first look in a minute or two).
@@ -107,7 +109,9 @@ def reproduce(out: str | Path, *, scale: Scale = FULL, quiet: bool = False) -> R
         for k, (spec, cost) in enumerate(zip(plan.runs, costs, strict=True), start=1):
             bar.set_description(f"reproduce [{k}/{len(plan.runs)}] {spec.experiment}: {spec.label}")
             t0 = time.perf_counter()
-            result = run(spec.config, out / "runs" / spec.key, quiet=quiet, plots=scale.run_plots)
+            result = reuse_or_run(
+                spec.config, out / "runs" / spec.key, quiet=quiet, plots=scale.run_plots
+            )
             if result.interrupted:
                 raise KeyboardInterrupt
             results[spec.key] = result
