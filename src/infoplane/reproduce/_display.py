@@ -231,7 +231,7 @@ def sections(
             "claim3",
             "Claim 3: layers lie close to the IB bound, each at its own beta",
             v["claim3"],
-            f"Run with soft labels p(y=1|x) = sigmoid({IB_GAMMA:g} (f(x) - theta)), I(X;Y) = "
+            f"Run with soft labels p(y=1|x) = sigmoid({IB_GAMMA:g} (score(x) - theta)), I(X;Y) = "
             f"{i_xy_soft:.3f} bits: with the deterministic labels (I(X;Y) = {i_xy:.3f} bits) "
             "the IB curve is the trivial line I(T;Y) = min(I(X;T), H(Y)) "
             "(Kolchinsky et al., ICLR 2019).",
