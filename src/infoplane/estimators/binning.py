@@ -18,11 +18,14 @@ from typing import Any
 import numpy as np
 
 from infoplane.errors import check
-from infoplane.estimators._base import Estimator, InformationEstimate, register
+from infoplane.estimators._base import Estimator, InformationEstimate, check_option, register
 from infoplane.estimators._counting import binned_codes, binned_entropies, code_entropies
 
 _MAX_CODE = 2**62
 """Packed pattern codes stay below this so that code * n_labels fits in int64."""
+EDGES = ("equal", "idnns")
+"""The ``edges`` option: "equal", ``bins`` equal bins with values outside the range in
+the end bins (the paper's rule, the default); "idnns", the authors' released code."""
 
 
 def bin_indices(
@@ -175,6 +178,40 @@ def _packable(Ts: np.ndarray, n_bins: np.ndarray) -> bool:
     return bool(Ts.shape[-1] * np.log2(max(int(n_bins.max(initial=1)), 2)) < 62)
 
 
+def idnns_bin_indices(
+    T: np.ndarray, *, bins: int = 30, value_range: tuple[float, float] = (-1.0, 1.0)
+) -> np.ndarray:
+    """Bin indices as the authors' released code (IDNNs) computes them, 0..bins-1.
+
+    The code takes ``bins`` *edges* ``linspace(low, high, bins)`` (bins - 1 intervals)
+    and maps each value to ``edges[np.digitize(value, edges) - 1]``: a value in
+    [edges[k], edges[k+1]) gets index k, a value at or above ``high`` index bins - 1,
+    and a value below ``low``, where ``digitize`` gives 0, wraps round to ``edges[-1]``
+    and so shares index bins - 1 with the values at or above ``high`` (the defect
+    listed in DESIGN.md; tanh never goes below -1, so for it the last index holds
+    exactly the units saturated at 1.0).
+
+    >>> idnns_bin_indices(np.array([-2.0, -1.0, -0.5, 0.0, 0.99, 1.0]), bins=5).tolist()
+    [4, 0, 1, 2, 3, 4]
+    """
+    low, high = _resolve_range(T, value_range)
+    edges = np.linspace(low, high, int(bins))
+    return (np.digitize(np.asarray(T, dtype=np.float64), edges) - 1) % int(bins)
+
+
+def _idnns_information_many(
+    Ts: np.ndarray, y: np.ndarray, bins: int, value_range: tuple[float, float] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """binning_information_many with ``edges="idnns"``: the released code's bins."""
+    check_option(value_range is not None, "binning", "value_range",
+                 'a (low, high) pair with edges="idnns"', value_range)
+    check_option(int(bins) >= 2, "binning", "bins", 'an int >= 2 with edges="idnns"', bins)
+    h_y, n_labels = _label_entropy(y)
+    codes = pattern_codes(idnns_bin_indices(Ts, bins=bins, value_range=value_range), int(bins))
+    h_t, h_ty = entropies_from_codes(codes, np.ascontiguousarray(y, dtype=np.int64), n_labels)
+    return np.clip(h_t, 0.0, None), np.clip(h_t + h_y - h_ty, 0.0, None)
+
+
 def binning_information_many(
     Ts: np.ndarray,
     y: np.ndarray,
@@ -183,14 +220,19 @@ def binning_information_many(
     bins: int = 30,
     value_range: tuple[float, float] | None = (-1.0, 1.0),
     bin_size: float | None = None,
+    edges: str = "equal",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Binning estimates for a stack of layers ``Ts`` (points, n, units), in bits.
 
     With ``value_range=None`` each point is binned over its own min and max.
-    Returns ``(ixt, ity)``, each of shape (points,).
+    ``edges="idnns"`` bins as the authors' released code (:func:`idnns_bin_indices`;
+    ``bin_size`` is then ignored). Returns ``(ixt, ity)``, each of shape (points,).
     """
     del X  # binning compares the layer with the labels only
+    check_option(edges in EDGES, "binning", "edges", f"one of {', '.join(EDGES)}", edges)
     Ts = np.asarray(Ts)
+    if edges == "idnns":
+        return _idnns_information_many(Ts, y, bins, value_range)
     h_y, n_labels = _label_entropy(y)
     y = np.ascontiguousarray(y, dtype=np.int64)
     low, width, n_bins = _bin_grid(Ts, bins, value_range, bin_size)
@@ -214,6 +256,6 @@ BINNING = register(
         estimate=binning_information,
         estimate_many=binning_information_many,
         measures="I(X;T), I(T;Y) of the network with each unit quantised into equal bins",
-        defaults={"bins": 30, "value_range": (-1.0, 1.0), "bin_size": None},
+        defaults={"bins": 30, "value_range": (-1.0, 1.0), "bin_size": None, "edges": "equal"},
     )
 )
