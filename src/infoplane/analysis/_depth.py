@@ -124,7 +124,7 @@ def compression_durations(
         ``compression_time`` (epochs), ``compression_bits`` (bits), ``compresses``.
     """
     rows, _ = select_estimator(information, estimator)
-    comp = compression(rows, min_bits=min_bits).set_index("layer")
+    comp = compression(rows, min_bits=min_bits, n_boot=0).set_index("layer")
     mean = seed_mean_ixt(rows)
     out = []
     for layer, curve in mean.groupby("layer", sort=True):
