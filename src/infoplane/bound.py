@@ -44,7 +44,7 @@ def chosen_epochs(epochs: list[int], count: int = IB_EPOCHS) -> list[int]:
 
 
 def layers_table(recorder: Recorder, curve, *, bins: int) -> pd.DataFrame:
-    """seed, epoch, layer, ixt, ity, gap, beta for the chosen epochs of a run (bits)."""
+    """seed, epoch, layer, ixt, ity, gap, beta, kl_at_beta for the chosen epochs (bits)."""
     from infoplane.ib import layers_against_bound
 
     ranges = recorder.value_ranges()
@@ -55,5 +55,6 @@ def layers_table(recorder: Recorder, curve, *, bins: int) -> pd.DataFrame:
             codes = binned_pattern_codes(recorder.binning_view(acts, ranges[layer - 1]), bins=bins)
             r = layers_against_bound(codes, recorder.data.p_y_given_x, curve)
             rows.append(pd.DataFrame({"seed": seeds, "epoch": epoch, "layer": layer,
-                                      "ixt": r.ixt, "ity": r.ity, "gap": r.gap, "beta": r.beta}))
+                                      "ixt": r.ixt, "ity": r.ity, "gap": r.gap, "beta": r.beta,
+                                      "kl_at_beta": r.kl_at_beta}))
     return pd.concat(rows, ignore_index=True)
