@@ -71,3 +71,9 @@ def test_reused_memory_is_overwritten_and_fresh_memory_is_not(recorded):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(reused[0], fresh[-1])  # all views of one memory
     assert not np.array_equal(fresh[0], fresh[-1])
+
+
+def test_information_table_has_stderr_columns(recorded):
+    information, _ = recorded[2].tables()
+    # binning is deterministic: no Monte Carlo error
+    assert information["ixt_stderr"].isna().all() and information["ity_stderr"].isna().all()

@@ -168,3 +168,12 @@ def test_idnns_edges_off_by_default_and_checked():
         estimate_information(np.zeros((4, 1)), [0, 0, 1, 1], edges="paper")
     with pytest.raises(InfoplaneError, match="'value_range'"):
         estimate_information(np.zeros((4, 1)), [0, 0, 1, 1], edges="idnns", value_range=None)
+
+
+def test_deterministic_estimates_have_no_stderr():
+    Ts = np.random.default_rng(0).uniform(-1, 1, size=(2, 20, 3))
+    y = np.arange(20) % 2
+    est = get_estimator("binning")
+    ixt, ity, ixt_se, ity_se = est.many_with_stderr(Ts, y, **est.defaults)
+    assert np.array_equal(ixt, est.many(Ts, y, **est.defaults)[0])
+    assert np.isnan(ixt_se).all() and np.isnan(ity_se).all()
