@@ -31,6 +31,7 @@ from infoplane.analysis._depth import (
     FIT_FRACTION,
     compression_durations,
     epochs_to_fit,
+    error_epoch,
     input_label_information,
 )
 from infoplane.analysis._fractions import phase_fractions
@@ -64,6 +65,7 @@ __all__ = [
     "decide",
     "drift_diffusion_transition",
     "epochs_to_fit",
+    "error_epoch",
     "input_label_information",
     "log_epoch_bins",
     "percentile_interval",

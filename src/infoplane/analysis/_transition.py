@@ -29,9 +29,10 @@ SNR_BAND = (2.0, 0.5)
 """The band of thresholds over which the transition's sensitivity is measured: the
 crossing of SNR = 2 (the early end) and of SNR = 0.5 (the late end)."""
 
-CLEAR_BAND_OCTAVES = 2.0
+CLEAR_BAND_OCTAVES = 3.0
 """A layer shows a *clear* regime change when its seed-averaged SNR falls from above 2 to
-below 0.5 within this many octaves of epochs (a factor 4): a drop, not a slow decay."""
+below 0.5 within this many octaves of epochs (a factor 8): a drop, not a slow decay (an
+SNR falling as epoch**-a crosses the band in 2 / a octaves: a > 2/3 is clear)."""
 
 
 def snr_curves(
@@ -153,7 +154,7 @@ def drift_diffusion_transition(
         The SNR (gradient mean norm / std norm) that separates the phases.
     band : (float, float), default (2.0, 0.5)
         The thresholds of the early and late ends of the sensitivity band.
-    clear_octaves : float, default 2.0
+    clear_octaves : float, default 3.0
         The widest band, in octaves of epochs, of a clear regime change.
     n_boot : int, default 1000
         Resamples of the seeds for the 95% interval (0: none, NaN).
