@@ -362,8 +362,8 @@ def test_claim1_not_decided_when_the_seeds_disagree():
 def test_claim2_counts_only_clear_transitions_and_checks_the_band():
     near = _phases([True, True, True, False, True], [0.9] * 5, [0.5, -0.9, 2.0, 0.0, 3.0])
     near["clear_transition"] = True
-    near["transition_early"] = near["transition_epoch"] / 1.5
-    near["transition_late"] = near["transition_epoch"] * 1.5
+    near["transition_early"] = near["transition_epoch"] / 1.05
+    near["transition_late"] = near["transition_epoch"] * 1.05
     assert claim2(near).supported is True
     # the first two layers decay slowly: 1 of 3 compressing layers is clear
     unclear = near.assign(clear_transition=[False, False, True, True, True])
