@@ -555,10 +555,10 @@ def _fake_run(config, out, *, quiet=False, plots=True):
                     "seed": seed,
                     "epoch": e,
                     "layer": layer,
-                    "grad_mean_norm": 0.3 * config.epochs / e,
+                    "grad_mean_norm": (0.3 * config.epochs / e) ** 2,  # a clear drop
                     "grad_std_norm": 1.0,
                     "weight_norm": 1.0,
-                    "snr": 0.3 * config.epochs / e,
+                    "snr": (0.3 * config.epochs / e) ** 2,
                 }
             )
             for seed in seeds
