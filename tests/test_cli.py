@@ -43,11 +43,11 @@ def test_information_at_init_matches_estimator_on_recomputed_activations(run_dir
     config (recomputed here through the public API)."""
     from infoplane import estimate_information
     from infoplane.config import RunConfig
-    from infoplane.datasets import tishby12
+    from infoplane.datasets import load_dataset
     from infoplane.nets.ensemble import layer_activations, make_setup
 
     config = RunConfig.from_toml(run_dir / "config.toml")
-    data = tishby12()
+    data = load_dataset(config.dataset)
     setup = make_setup(config, data)
     acts = layer_activations(setup.layout, setup.params, data.X, config.activation)
     info = pd.read_parquet(run_dir / "information.parquet")

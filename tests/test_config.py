@@ -7,7 +7,7 @@ from infoplane.errors import InfoplaneError
 def test_defaults_are_the_paper_preset():
     c = RunConfig()
     assert (c.dataset, c.widths, c.activation, c.optimizer, c.lr) == (
-        "tishby12", (10, 7, 5, 4, 3), "tanh", "adam", 4e-4)
+        "ico12", (10, 7, 5, 4, 3), "tanh", "adam", 4e-4)
     assert (c.batch_size, c.epochs, c.seeds, c.train_fraction, c.bins) == (
         512, 10000, 50, 0.85, 30)
 

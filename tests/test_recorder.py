@@ -189,3 +189,8 @@ def test_knn_with_no_class_of_two_is_refused_before_training():
     config = RunConfig(seeds=1, epochs=1, widths=(3,), estimators=("knn",))
     with pytest.raises(InfoplaneError, match="no class has two members"):
         Recorder(make_setup(config, data), config, data)
+
+def test_information_table_has_stderr_columns(recorded):
+    information, _ = recorded[2].tables()
+    # binning is deterministic: no Monte Carlo error
+    assert information["ixt_stderr"].isna().all() and information["ity_stderr"].isna().all()

@@ -158,10 +158,19 @@ def test_tables(out):
         "compression_fraction_log",
         "onset_octaves",
         "train_error_at_transition",
+        "transition_early",
+        "transition_late",
+        "clear_transition",
+        "transition_ci_low",
+        "transition_ci_high",
+        "onset_ci_low",
+        "compression_bits_ci_low",
+        "compression_bits_ci_high",
     } <= set(phases.columns)
     assert ((phases["compression_fraction"] >= 0) & (phases["compression_fraction"] <= 1)).all()
     depth = pd.read_parquet(out / "depth.parquet")
     assert depth["depth"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert {"error_epoch_ci_low", "error_epoch_ci_high"} <= set(depth.columns)
     assert depth.loc[depth["depth"] == 5, "run"].item() == "size-85"  # reused, not rerun
     comp = pd.read_parquet(out / "depth_compression.parquet")
     assert comp.groupby("depth")["layer"].max().tolist() == [2, 3, 4, 5, 6, 7]
@@ -176,7 +185,7 @@ def test_claims_json(out):
     data = json.loads((out / "claims.json").read_text())
     assert [c["key"] for c in data["claims"]] == CLAIMS
     for claim in data["claims"]:
-        assert claim["verdict"] in ("supported", "not supported", "not tested")
+        assert claim["verdict"] in ("supported", "not supported", "not tested", "not decided")
         assert claim["rule"] and claim["finding"]
     assert data["scale"]["seeds"] == 2 and data["scale"]["epochs"] == 40
 
@@ -348,6 +357,94 @@ def test_claim2_onset_within_an_octave_of_the_transition():
     assert claim2(none).supported is False and "No hidden layer" in claim2(none).finding
 
 
+def _replicates(values_by_layer, column, n=100):
+    """Replicates where layer l takes values_by_layer[l][b % len(...)] in replicate b."""
+    rows = [
+        {"replicate": b, "layer": layer, "hidden": hidden, column: values[b % len(values)]}
+        for layer, (hidden, values) in values_by_layer.items()
+        for b in range(n)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_claim1_not_decided_when_the_seeds_disagree():
+    yes = _phases([True, True, True, False, False, True], [0.9, 0.8, 0.6, 0, 0, 0.9], [0] * 6)
+    # layer 3 is mostly compressing in half the resamples: the count straddles 2.5
+    reps = pd.concat(
+        [
+            _replicates({1: (True, [0.9]), 2: (True, [0.8]), 3: (True, [0.6, 0.4]),
+                         4: (True, [0.0]), 5: (True, [0.0]), 6: (False, [0.9])},
+                        "compression_fraction")
+        ]
+    )
+    reps["compresses"] = reps["compression_fraction"] > 0
+    verdict = claim1(yes, reps)
+    assert verdict.supported is None and verdict.undecided
+    assert verdict.label == "not decided" and "95% interval over seeds: 2-3" in verdict.finding
+    steady = reps.assign(compression_fraction=np.where(reps["layer"] == 3, 0.6,
+                                                       reps["compression_fraction"]))
+    assert claim1(yes, steady).supported is True and not claim1(yes, steady).undecided
+
+
+def test_claim2_counts_only_clear_transitions_and_checks_the_band():
+    near = _phases([True, True, True, False, True], [0.9] * 5, [0.5, -0.9, 2.0, 0.0, 3.0])
+    near["clear_transition"] = True
+    near["transition_early"] = near["transition_epoch"] / 1.05
+    near["transition_late"] = near["transition_epoch"] * 1.05
+    assert claim2(near).supported is True
+    # the first two layers decay slowly: 1 of 3 compressing layers is clear
+    unclear = near.assign(clear_transition=[False, False, True, True, True])
+    verdict = claim2(unclear)
+    assert verdict.label == "not decided" and "no clear transition" in verdict.finding
+    # with the band's thresholds the onset is far from the transition
+    wide = near.assign(transition_early=near["transition_epoch"] / 8)
+    verdict = claim2(wide)
+    assert verdict.label == "not decided" and "depends on the threshold" in verdict.finding
+
+
+def test_claim3_uses_the_fit_residual():
+    table = pd.DataFrame(
+        {
+            "layer": [1, 2, 3],
+            "hidden": [True, True, False],
+            "ixt": [5.0, 2.0, 1.0],
+            "gap": [0.01, 0.05, 0.5],
+            "beta": [30.0, 10.0, 2.0],
+            "kl_at_beta": [0.1, 0.1, 0.9],
+        }
+    )
+    verdict = claim3(table, 0.9)
+    assert verdict.supported is True and "2 of 2 satisfy" in verdict.finding
+    far = claim3(table.assign(kl_at_beta=[2.0, 1.0, 0.0]), 0.9)
+    assert far.supported is False and "0 of 2 satisfy" in far.finding
+    reps = _replicates({1: (True, [0.01]), 2: (True, [0.05, 0.2])}, "gap").assign(
+        ixt=5.0, kl_at_beta=0.1
+    )
+    assert claim3(table, 0.9, replicates=reps).label == "not decided"
+
+
+def test_claim4_not_decided_when_the_correlation_interval_straddles():
+    depth = pd.DataFrame(
+        {
+            "depth": [1, 2, 3],
+            "fit_median": [900.0, 500, 300],
+            "fit_at_init": False,
+            "error_epoch": [900.0, 500, 300],
+        }
+    )
+    steady = pd.DataFrame(
+        {"replicate": np.repeat(np.arange(10), 3), "depth": np.tile([1, 2, 3], 10),
+         "error_epoch": np.tile([900.0, 500, 300], 10)}
+    )
+    assert claim4(depth, steady).supported is True
+    mixed = steady.assign(
+        error_epoch=np.where(steady["replicate"] % 2, steady["error_epoch"],
+                             np.tile([300.0, 500, 900], 10))
+    )
+    verdict = claim4(depth, mixed)
+    assert verdict.label == "not decided" and "95% interval over seeds" in verdict.finding
+
+
 def test_claim3_gap_against_i_xy_or_not_tested():
     table = pd.DataFrame(
         {
@@ -485,10 +582,10 @@ def _fake_run(config, out, *, quiet=False, plots=True):
                     "seed": seed,
                     "epoch": e,
                     "layer": layer,
-                    "grad_mean_norm": 0.3 * config.epochs / e,
+                    "grad_mean_norm": (0.3 * config.epochs / e) ** 2,  # a clear drop
                     "grad_std_norm": 1.0,
                     "weight_norm": 1.0,
-                    "snr": 0.3 * config.epochs / e,
+                    "snr": (0.3 * config.epochs / e) ** 2,
                 }
             )
             for seed in seeds
@@ -508,7 +605,9 @@ def _fake_run(config, out, *, quiet=False, plots=True):
             out,
             "ib_layers",
             last.drop(columns="estimator").assign(
-                gap=np.where(last["layer"] < n_layers, 0.02, 0.3), beta=1.0 + last["layer"]
+                gap=np.where(last["layer"] < n_layers, 0.02, 0.3),
+                beta=1.0 + last["layer"],
+                kl_at_beta=0.01,
             ),
         )
         store.write_table(
@@ -558,6 +657,7 @@ def test_decisions_on_synthetic_runs_with_ib_files(monkeypatch, tmp_path):
     assert phases.loc[3, "transition_epoch"] == pytest.approx(300, rel=0.03)
     ib = pd.read_parquet(tmp_path / "r" / "ib.parquet")
     assert ib["gap"].tolist() == pytest.approx([0.02] * 5 + [0.3])
+    assert ib["kl_at_beta"].tolist() == pytest.approx([0.01] * 6)
     page = (tmp_path / "r" / "index.html").read_text()
     assert "Figure 6: the layers against the IB bound" in page
     assert len(re.findall(r'<img src="data:image/', page)) == len(FIGURES) + 1  # + the GIF

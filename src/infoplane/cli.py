@@ -63,7 +63,8 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("experiment (defaults: the paper's preset)")
     g.add_argument("--config", type=Path, help="TOML file with the same keys as these flags "
                    "(snake_case); flags given here override it")
-    g.add_argument("--dataset", help="'tishby12' (default), 'digits', a .mat (F, y) / .npz "
+    g.add_argument("--dataset", help="'ico12' (default: var_u's label statistics), "
+                   "'tishby12' (the earlier built-in rule), 'digits', a .mat (F, y) / .npz "
                    "(X, y) / .csv file, a directory of MNIST-style IDX files, or IMAGES,LABELS "
                    "IDX files")
     g.add_argument("--label-column", metavar="NAME|INDEX", help="CSV only: the label column, "
@@ -71,8 +72,8 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--probe-size", type=int, help="samples on which the information is "
                    "measured: all of a smaller data set, else a fixed sample (default 10000)")
     g.add_argument("--soft-labels", type=float, metavar="GAMMA",
-                   help="tishby12 only: train on labels drawn from p(y=1|x) = "
-                   "sigmoid(GAMMA (f(x) - theta))")
+                   help="built-in tasks only: train on labels drawn from p(y=1|x) = "
+                   "sigmoid(GAMMA (score(x) - theta))")
     g.add_argument("--widths", type=_number_list, help="hidden layer widths (default 10,7,5,4,3)")
     g.add_argument("--activation", help="tanh (default), relu, sigmoid, softsign, softplus, "
                    "elu, silu or linear")
@@ -120,10 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", help="redraw a run's figures from its files")
     plot.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     curve = sub.add_parser("ib-curve", help="compute a data set's Information Bottleneck bound")
-    curve.add_argument("--dataset", default="tishby12",
-                       help="'tishby12' (default), 'digits' or a data file as for run")
+    curve.add_argument("--dataset", default="ico12",
+                       help="'ico12' (default), 'tishby12', 'digits' or a data file as for run")
     curve.add_argument("--soft-labels", type=float, metavar="GAMMA",
-                       help="tishby12 only: p(y=1|x) = sigmoid(GAMMA (f(x) - theta))")
+                       help="built-in tasks only: p(y=1|x) = sigmoid(GAMMA (score(x) - theta))")
     curve.add_argument("--betas", type=int, default=200, help="betas swept (default 200)")
     curve.add_argument("--out", type=Path, required=True, help="output directory")
     curve.add_argument("--quiet", action="store_true", help="print nothing")

@@ -24,7 +24,7 @@ DEVICES = ("cpu", "cuda")
 class RunConfig:
     """Everything a run depends on; a run is a pure function of this config."""
 
-    dataset: str = "tishby12"
+    dataset: str = "ico12"
     widths: tuple[int, ...] = (10, 7, 5, 4, 3)
     activation: str = "tanh"
     optimizer: str = "adam"

@@ -26,7 +26,8 @@ from infoplane.nets.ensemble import Setup, activation_buffer_size, layer_activat
 ESTIMATION_GROUP = 4
 """Snapshots whose activations are computed and estimated together (fewer, larger
 kernel calls; 4 x 50 seeds of the paper's network hold about 100 MB)."""
-INFO_COLUMNS = ("seed", "epoch", "layer", "estimator", "ixt", "ity")
+INFO_COLUMNS = ("seed", "epoch", "layer", "estimator", "ixt", "ity", "ixt_stderr", "ity_stderr")
+"""Columns of information.parquet; the stderrs (bits) are NaN for deterministic estimates."""
 TRAINING_METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 """Columns of training.parquet after seed and epoch: loss in nats, accuracy in [0, 1]."""
 ON_DEVICE = ("kde", "noisy")
@@ -159,11 +160,13 @@ class Recorder:
                         Ts = self.binning_view(acts, _tile(ranges[layer - 1], len(epochs)))
                     if name in ON_DEVICE and self.config.device == "cuda":
                         opts = {**opts, "device": "cuda"}
-                    ixt, ity = get_estimator(name).many(Ts, y, X=self.data.X, **opts)
+                    ixt, ity, ixt_se, ity_se = get_estimator(name).many_with_stderr(
+                        Ts, y, X=self.data.X, **opts
+                    )
                     for column, values in (
                         ("seed", np.tile(seeds, len(epochs))), ("epoch", epoch_col),
                         ("layer", np.full(rows, layer)), ("estimator", np.full(rows, name)),
-                        ("ixt", ixt), ("ity", ity),
+                        ("ixt", ixt), ("ity", ity), ("ixt_stderr", ixt_se), ("ity_stderr", ity_se),
                     ):
                         info[column].append(np.asarray(values))
         information = pd.DataFrame(

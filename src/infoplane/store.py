@@ -28,12 +28,15 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
     "gradients": (
         "seed", "epoch", "layer", "grad_mean_norm", "grad_std_norm", "weight_norm", "snr",
     ),
-    "ib_layers": ("seed", "epoch", "layer", "ixt", "ity", "gap", "beta"),
+    "ib_layers": ("seed", "epoch", "layer", "ixt", "ity", "gap", "beta", "kl_at_beta"),
     "ib_curve": ("beta", "ixt", "ity"),
 }
 """Required columns of each table; ``ixt``/``ity`` are in bits, losses in nats."""
 
-UNITS = {"ixt": "bits", "ity": "bits", "gap": "bits", "train_loss": "nats", "test_loss": "nats"}
+UNITS = {
+    "ixt": "bits", "ity": "bits", "gap": "bits", "kl_at_beta": "bits",
+    "train_loss": "nats", "test_loss": "nats",
+}
 
 
 def _umask() -> int:

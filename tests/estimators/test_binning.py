@@ -263,3 +263,49 @@ def test_options_schema_is_filled_and_normalised():
     assert resolve_options("binning", {"value_range": "data"})["value_range"] is None
     assert BinningOptions.from_options({}).fixed_range == (-1.0, 1.0)
     assert BinningOptions.from_options({"bin_size": 0.5}).fixed_range is None
+
+def test_idnns_edges_follow_the_released_code_by_hand():
+    # edges linspace(-1, 1, 30): 29 intervals of width 2/29; np.digitize, then
+    # edges[index - 1], so a value below -1 wraps round to the top group
+    from infoplane.estimators.binning import idnns_bin_indices
+
+    width = 2 / 29
+    T = np.array([-1.0, -1 + 0.5 * width, 0.0, 0.999, 1.0, -1.5])
+    # 0.0 lies in [-1 + 14 w, -1 + 15 w) = [-0.0345, 0.0345): index 14 (equal bins: 15)
+    assert idnns_bin_indices(T, bins=30).tolist() == [0, 0, 14, 28, 29, 29]
+    assert bin_indices(T, bins=30)[0].tolist() == [0, 0, 15, 29, 29, 0]
+
+
+@pytest.mark.parametrize(
+    ("values", "idnns_bits", "equal_bits"),
+    [
+        ([0.999, 1.0], 1.0, 0.0),  # saturated 1.0 is a group of its own in the released code
+        ([-1.5, 1.0], 0.0, 1.0),  # below -1 wraps into the top group
+        ([0.0, 0.03], 0.0, 0.0),  # the same interval [-1 + 14 w, -1 + 15 w)
+    ],
+)
+def test_idnns_edges_information_by_hand(values, idnns_bits, equal_bits):
+    T = np.array(values)[:, None]
+    y = [0, 1]
+    idnns = estimate_information(T, y, edges="idnns")
+    assert idnns.ixt == pytest.approx(idnns_bits)
+    assert idnns.ity == pytest.approx(idnns_bits)
+    assert estimate_information(T, y).ixt == pytest.approx(equal_bits)
+    assert estimate_information(T, y, edges="equal").ixt == pytest.approx(equal_bits)
+
+
+def test_idnns_edges_off_by_default_and_checked():
+    assert get_estimator("binning").defaults["edges"] == "equal"
+    with pytest.raises(InfoplaneError, match="'edges' option of estimator 'binning'"):
+        estimate_information(np.zeros((4, 1)), [0, 0, 1, 1], edges="paper")
+    with pytest.raises(InfoplaneError, match="'value_range'"):
+        estimate_information(np.zeros((4, 1)), [0, 0, 1, 1], edges="idnns", value_range=None)
+
+
+def test_deterministic_estimates_have_no_stderr():
+    Ts = np.random.default_rng(0).uniform(-1, 1, size=(2, 20, 3))
+    y = np.arange(20) % 2
+    est = get_estimator("binning")
+    ixt, ity, ixt_se, ity_se = est.many_with_stderr(Ts, y, **est.defaults)
+    assert np.array_equal(ixt, est.many(Ts, y, **est.defaults)[0])
+    assert np.isnan(ixt_se).all() and np.isnan(ity_se).all()

@@ -222,3 +222,20 @@ def test_seed_reproducible_and_generator_accepted():
 def test_bad_options(options, message):
     with pytest.raises(InfoplaneError, match=re.escape(message)):
         estimate_information(np.zeros((4, 1)), [0, 1, 0, 1], "noisy", **options)
+
+
+def test_many_with_stderr_returns_the_monte_carlo_errors():
+    from infoplane.estimators import get_estimator
+
+    rng = np.random.default_rng(5)
+    Ts = rng.uniform(-1, 1, size=(3, 40, 2))
+    y = np.arange(40) % 2
+    est = get_estimator("noisy")
+    ixt, ity, ixt_se, ity_se = est.many_with_stderr(Ts, y, **est.defaults)
+    for k, T in enumerate(Ts):
+        one = est.estimate(T, y, **est.defaults)
+        assert (ixt[k], ity[k], ixt_se[k], ity_se[k]) == pytest.approx(
+            (one.ixt, one.ity, one.ixt_stderr, one.ity_stderr)
+        )
+    assert (ixt_se > 0).all() and (ity_se > 0).all()
+    assert np.array_equal(est.many(Ts, y, **est.defaults)[0], ixt)  # unchanged API

@@ -186,3 +186,55 @@ def test_random_layers_respect_the_bounds(seed, n_x, n_y, n_codes):
     again = layers_against_bound(codes * 5 + 2, cond, curve)
     np.testing.assert_allclose(again.ity, layers.ity, atol=1e-12)
     np.testing.assert_allclose(again.beta, layers.beta, rtol=1e-9)
+
+
+def _fit_kl_by_grid(codes, cond, betas):
+    """min over betas of E_x[-log2 p_beta(t(x)|x)], computed directly (independent)."""
+    n_x = codes.size
+    _, t = np.unique(codes, return_inverse=True)
+    p_t = np.bincount(t) / n_x
+    p_y_t = np.stack([np.bincount(t, weights=cond[:, k]) for k in range(cond.shape[1])], 1)
+    p_y_t /= p_y_t.sum(axis=1, keepdims=True)
+    kl = xlogy(cond, cond).sum(1)[:, None] - cond @ np.log(p_y_t).T  # (n_x, n_t)
+    best = np.inf
+    for beta in betas:
+        logits = np.log(p_t)[None, :] - beta * kl
+        log_enc = logits - logsumexp(logits, axis=1, keepdims=True)
+        best = min(best, -log_enc[np.arange(n_x), t].mean() / np.log(2))
+    return best
+
+
+def test_kl_at_beta_is_the_fit_objective_at_its_minimum(four_classes):
+    q, cond, curve = four_classes
+    rng = np.random.default_rng(2)
+    codes = np.digitize(q + 0.2 * rng.standard_normal(q.size), [0.3, 0.5, 0.7])
+    layer = layer_against_bound(codes, cond, curve)
+    # a coarse grid over the whole bracket and a fine one around the fitted beta*
+    betas = np.r_[np.geomspace(1e-2, 1e4, 61), np.geomspace(layer.beta / 2, layer.beta * 2, 201)]
+    grid = _fit_kl_by_grid(codes, cond, betas)
+    assert layer.kl_at_beta - 1e-9 <= grid <= layer.kl_at_beta + 1e-4
+    assert 0 < layer.kl_at_beta <= layer.ixt
+
+
+def test_kl_at_beta_closed_forms(four_classes):
+    q, cond, curve = four_classes
+    # each input its own code: the IB encoder at beta -> inf spreads x evenly over the
+    # 1024 codes of its class, so E_x KL = log2 1024 = 10 bits
+    assert layer_against_bound(np.arange(q.size), cond, curve).kl_at_beta == pytest.approx(
+        10.0, abs=1e-6
+    )
+    # one code: the encoder is exact, KL = H(T) = 0
+    assert layer_against_bound(np.zeros(q.size, int), cond, curve).kl_at_beta == 0.0
+    # the classes themselves: deterministic and IB-optimal as beta -> inf
+    classes = np.digitize(q, [0.15, 0.5, 0.85])
+    assert layer_against_bound(classes, cond, curve).kl_at_beta == pytest.approx(0.0, abs=1e-6)
+
+
+def test_kl_at_beta_in_batches(four_classes):
+    q, cond, curve = four_classes
+    codes = np.stack([(q > 0.5).astype(int), np.arange(q.size) % 7])
+    batch = layers_against_bound(codes, cond, curve)
+    for k, row in enumerate(codes):
+        assert batch.kl_at_beta[k] == pytest.approx(
+            layer_against_bound(row, cond, curve).kl_at_beta, abs=1e-12
+        )

@@ -7,12 +7,22 @@ information in bits, epochs as in the tables. They measure the paper's claims
 (:func:`compression`), the share of epochs spent compressing
 (:func:`phase_fractions`), both side by side (:func:`phases_table`) and the training
 time of networks of several depths (:func:`epochs_to_fit`,
-:func:`compression_durations`).
+:func:`compression_durations`); each with a 95% interval from resampling the seeds
+(:func:`seed_resamples`, :func:`compression_replicates`,
+:func:`transition_replicates`, :func:`phases_replicates`).
 """
 
+from infoplane.analysis._bootstrap import (
+    BOOTSTRAP_RESAMPLES,
+    CONFIDENCE,
+    decide,
+    percentile_interval,
+    seed_resamples,
+)
 from infoplane.analysis._compression import (
     MIN_COMPRESSION_BITS,
     compression,
+    compression_replicates,
     seed_mean_ixt,
     select_estimator,
 )
@@ -21,37 +31,52 @@ from infoplane.analysis._depth import (
     FIT_FRACTION,
     compression_durations,
     epochs_to_fit,
+    error_epoch,
     input_label_information,
 )
 from infoplane.analysis._fractions import phase_fractions
-from infoplane.analysis._phases import phases_table
+from infoplane.analysis._phases import phases_replicates, phases_table
 from infoplane.analysis._smoothing import BINS_PER_OCTAVE, log_epoch_bins, smooth_log_epochs
 from infoplane.analysis._stats import spread
 from infoplane.analysis._transition import (
+    CLEAR_BAND_OCTAVES,
+    SNR_BAND,
     SNR_THRESHOLD,
     crossing_epoch,
     drift_diffusion_transition,
     snr_curves,
+    transition_replicates,
 )
 
 __all__ = [
     "BINS_PER_OCTAVE",
+    "BOOTSTRAP_RESAMPLES",
+    "CLEAR_BAND_OCTAVES",
+    "CONFIDENCE",
+    "SNR_BAND",
     "COMPRESSION_DONE",
     "FIT_FRACTION",
     "MIN_COMPRESSION_BITS",
     "SNR_THRESHOLD",
     "compression",
     "compression_durations",
+    "compression_replicates",
     "crossing_epoch",
+    "decide",
     "drift_diffusion_transition",
     "epochs_to_fit",
+    "error_epoch",
     "input_label_information",
     "log_epoch_bins",
+    "percentile_interval",
     "phase_fractions",
+    "phases_replicates",
     "phases_table",
     "seed_mean_ixt",
+    "seed_resamples",
     "select_estimator",
     "smooth_log_epochs",
     "snr_curves",
     "spread",
+    "transition_replicates",
 ]

@@ -11,6 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from infoplane.analysis._bootstrap import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    percentile_interval,
+    resampled_means,
+    seed_matrix,
+    seed_resamples,
+)
 from infoplane.analysis._stats import spread
 
 MIN_COMPRESSION_BITS = 0.1
@@ -47,6 +55,8 @@ def compression(
     *,
     estimator: str | None = None,
     min_bits: float = MIN_COMPRESSION_BITS,
+    n_boot: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
 ) -> pd.DataFrame:
     """Per layer, the compression onset (epoch of the I(X;T) peak) and amount (bits).
 
@@ -58,6 +68,10 @@ def compression(
         Which estimator's rows to use (default: the first in the table).
     min_bits : float, default 0.1
         The least drop, in bits, for a layer to count as compressing.
+    n_boot : int, default 1000
+        Resamples of the seeds for the 95% intervals (0: no intervals, NaN).
+    seed : int, default 0
+        Seed of the resampling (see :func:`compression_replicates`).
 
     Returns
     -------
@@ -70,7 +84,9 @@ def compression(
         seeds of each seed's own onset and amount: ``onset_median``, ``onset_q25``,
         ``onset_q75``, ``onset_std`` (epochs) and ``compression_bits_median``,
         ``compression_bits_q25``, ``compression_bits_q75``, ``compression_bits_std``
-        (bits); ``n_seeds``.
+        (bits); ``onset_ci_low``, ``onset_ci_high``, ``compression_bits_ci_low``,
+        ``compression_bits_ci_high``, the 95% bootstrap interval over seeds of the
+        seed-averaged onset and amount; ``n_seeds``.
 
     Examples
     --------
@@ -85,6 +101,11 @@ def compression(
     """
     rows, _ = select_estimator(information, estimator)
     mean = seed_mean_ixt(rows)
+    boot = (
+        compression_replicates(rows, n_boot=n_boot, seed=seed).groupby("layer")
+        if n_boot > 0
+        else None
+    )
     out = []
     for layer, curve in mean.groupby("layer", sort=True):
         ixt = curve["ixt"].to_numpy()
@@ -98,6 +119,10 @@ def compression(
             onsets.append(float(seed["epoch"].iloc[j]))
             amounts.append(float(values[j] - values[-1]))
         amount = float(ixt[k] - ixt[-1])
+        ci = {}
+        for name, column in (("onset", "onset_epoch"), ("compression_bits", "compression_bits")):
+            samples = boot.get_group(layer)[column].to_numpy() if boot is not None else []
+            ci[f"{name}_ci_low"], ci[f"{name}_ci_high"] = percentile_interval(samples)
         out.append(
             {
                 "layer": int(layer),
@@ -108,7 +133,51 @@ def compression(
                 "compresses": bool(amount >= min_bits),
                 **spread(np.array(onsets), "onset"),
                 **spread(np.array(amounts), "compression_bits"),
+                **ci,
                 "n_seeds": len(onsets),
             }
         )
     return pd.DataFrame(out)
+
+
+def compression_replicates(
+    information: pd.DataFrame,
+    *,
+    estimator: str | None = None,
+    n_boot: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> pd.DataFrame:
+    """The compression of each layer on ``n_boot`` resamples of the seeds.
+
+    Replicate b averages the I(X;T) curves of the seeds drawn by row b of
+    :func:`~infoplane.analysis.seed_resamples` (``seed``) and finds the peak of that
+    curve, as :func:`compression` does for all the seeds.
+
+    Returns
+    -------
+    DataFrame
+        One row per (replicate, layer): ``replicate``, ``layer``, ``onset_epoch``,
+        ``peak_ixt``, ``final_ixt``, ``compression_bits`` (bits).
+    """
+    rows, _ = select_estimator(information, estimator)
+    parts = []
+    for layer, part in rows.groupby("layer", sort=True):
+        _, epochs, matrix = seed_matrix(part, "ixt")
+        curves = resampled_means(matrix, seed_resamples(matrix.shape[0], n_boot=n_boot, seed=seed))
+        curves = np.where(np.isnan(curves), -np.inf, curves)
+        k = np.argmax(curves, axis=1)
+        peak = curves[np.arange(n_boot), k]
+        final = curves[:, -1]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "replicate": np.arange(n_boot),
+                    "layer": int(layer),
+                    "onset_epoch": epochs[k].astype(float),
+                    "peak_ixt": peak,
+                    "final_ixt": final,
+                    "compression_bits": peak - final,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)

@@ -10,6 +10,12 @@ import numpy as np
 import pandas as pd
 from scipy.special import entr
 
+from infoplane.analysis._bootstrap import (
+    BOOTSTRAP_SEED,
+    resampled_means,
+    seed_matrix,
+    seed_resamples,
+)
 from infoplane.analysis._compression import (
     MIN_COMPRESSION_BITS,
     compression,
@@ -124,7 +130,7 @@ def compression_durations(
         ``compression_time`` (epochs), ``compression_bits`` (bits), ``compresses``.
     """
     rows, _ = select_estimator(information, estimator)
-    comp = compression(rows, min_bits=min_bits).set_index("layer")
+    comp = compression(rows, min_bits=min_bits, n_boot=0).set_index("layer")
     mean = seed_mean_ixt(rows)
     out = []
     for layer, curve in mean.groupby("layer", sort=True):
@@ -145,3 +151,30 @@ def compression_durations(
             }
         )
     return pd.DataFrame(out)
+
+
+def error_epoch(
+    training: pd.DataFrame,
+    level: float,
+    *,
+    n_boot: int = 0,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[float, np.ndarray]:
+    """The first logged epoch where the seed-mean training error (1 - accuracy) < ``level``.
+
+    Returns the epoch (+inf if never) and, for ``n_boot`` > 0, the same epoch on each
+    resample of the seeds (:func:`~infoplane.analysis.seed_resamples`), shape (n_boot,).
+
+    >>> t = pd.DataFrame({"seed": [0, 0, 1, 1], "epoch": [0, 10, 0, 10],
+    ...                   "train_accuracy": [0.5, 0.95, 0.6, 0.93]})
+    >>> error_epoch(t, 0.1)[0]
+    10.0
+    """
+    _, epochs, matrix = seed_matrix(training, "train_accuracy")
+    every = np.nanmean(matrix, axis=0)[None, :]
+    if n_boot > 0:
+        picks = seed_resamples(matrix.shape[0], n_boot=n_boot, seed=seed)
+        every = np.vstack([every, resampled_means(matrix, picks)])
+    below = (1.0 - every) < level
+    first = np.where(below.any(axis=1), epochs[np.argmax(below, axis=1)].astype(float), np.inf)
+    return float(first[0]), first[1:]

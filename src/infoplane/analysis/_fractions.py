@@ -60,7 +60,7 @@ def phase_fractions(
     0.9
     """
     rows, _ = select_estimator(information, estimator)
-    comp = compression(rows, min_bits=min_bits)
+    comp = compression(rows, min_bits=min_bits, n_boot=0)
     e0, e1 = float(rows["epoch"].min()), float(rows["epoch"].max())
     onset = comp["onset_epoch"].to_numpy(dtype=float)
     compresses = comp["compresses"].to_numpy(dtype=bool)

@@ -11,11 +11,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from infoplane.analysis._bootstrap import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    percentile_interval,
+    resampled_means,
+    seed_matrix,
+    seed_resamples,
+)
 from infoplane.analysis._smoothing import BINS_PER_OCTAVE, smooth_log_epochs
 from infoplane.analysis._stats import spread
 
 SNR_THRESHOLD = 1.0
 """The transition is where the smoothed gradient SNR (mean norm / std norm) crosses this."""
+
+SNR_BAND = (2.0, 0.5)
+"""The band of thresholds over which the transition's sensitivity is measured: the
+crossing of SNR = 2 (the early end) and of SNR = 0.5 (the late end)."""
+
+CLEAR_BAND_OCTAVES = 3.0
+"""A layer shows a *clear* regime change when its seed-averaged SNR falls from above 2 to
+below 0.5 within this many octaves of epochs (a factor 8): a drop, not a slow decay (an
+SNR falling as epoch**-a crosses the band in 2 / a octaves: a > 2/3 is clear)."""
 
 
 def snr_curves(
@@ -120,6 +137,10 @@ def drift_diffusion_transition(
     *,
     bins_per_octave: int = BINS_PER_OCTAVE,
     threshold: float = SNR_THRESHOLD,
+    band: tuple[float, float] = SNR_BAND,
+    clear_octaves: float = CLEAR_BAND_OCTAVES,
+    n_boot: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
 ) -> pd.DataFrame:
     """Per layer, the epoch where SGD passes from drift to diffusion, with its spread.
 
@@ -131,6 +152,14 @@ def drift_diffusion_transition(
         Resolution of the log-epoch smoothing of the curves.
     threshold : float, default 1.0
         The SNR (gradient mean norm / std norm) that separates the phases.
+    band : (float, float), default (2.0, 0.5)
+        The thresholds of the early and late ends of the sensitivity band.
+    clear_octaves : float, default 3.0
+        The widest band, in octaves of epochs, of a clear regime change.
+    n_boot : int, default 1000
+        Resamples of the seeds for the 95% interval (0: none, NaN).
+    seed : int, default 0
+        Seed of the resampling (:func:`~infoplane.analysis.seed_resamples`).
 
     Returns
     -------
@@ -141,7 +170,15 @@ def drift_diffusion_transition(
         ``transition_q75`` and ``transition_std``, the median, quartiles and standard
         deviation of the per-seed transitions (each seed's own smoothed curve);
         ``n_seeds`` and ``n_transitioned``, how many seeds there are and how many of
-        them reached diffusion. Epochs are floats; NaN where no transition was found.
+        them reached diffusion; the sensitivity to the threshold: ``transition_early``
+        and ``transition_late``, the crossings of the band's thresholds (SNR = 2 and
+        0.5) by the seed-averaged curve, ``band_octaves`` = log2(late / early) and
+        ``clear_transition``, whether both exist and lie within ``clear_octaves``
+        octaves (False: the SNR decays slowly, or never leaves one regime, and the
+        transition epoch is mostly the choice of threshold); ``transition_ci_low`` and
+        ``transition_ci_high``, the 95% bootstrap interval over seeds of
+        ``transition_epoch`` (inf: a resample never reaches diffusion). Epochs are
+        floats; NaN where no transition was found.
 
     Notes
     -----
@@ -151,6 +188,13 @@ def drift_diffusion_transition(
     """
     seed_mean = snr_curves(gradients, bins_per_octave=bins_per_octave)
     per_seed = snr_curves(gradients, per_seed=True, bins_per_octave=bins_per_octave)
+    boot = (
+        transition_replicates(
+            gradients, (threshold,), bins_per_octave=bins_per_octave, n_boot=n_boot, seed=seed
+        ).groupby("layer")
+        if n_boot > 0
+        else None
+    )
     rows = []
     for layer, curve in seed_mean.groupby("layer", sort=True):
         seeds = per_seed[per_seed["layer"] == layer]
@@ -161,15 +205,82 @@ def drift_diffusion_transition(
             ]
         )
         done = each[np.isfinite(each)]
+        e, snr = curve["epoch"].to_numpy(), curve["snr"].to_numpy()
+        early, late = (crossing_epoch(e, snr, threshold=t) for t in band)
+        octaves = _band_octaves(e, snr, band, early, late)
+        samples = boot.get_group(layer)["transition_epoch"].to_numpy() if boot is not None else []
+        low, high = percentile_interval(samples)
         rows.append(
             {
                 "layer": int(layer),
-                "transition_epoch": crossing_epoch(
-                    curve["epoch"].to_numpy(), curve["snr"].to_numpy(), threshold=threshold
-                ),
+                "transition_epoch": crossing_epoch(e, snr, threshold=threshold),
                 **spread(done, "transition"),
                 "n_seeds": int(each.size),
                 "n_transitioned": int(done.size),
+                "transition_early": early,
+                "transition_late": late,
+                "band_octaves": octaves,
+                "clear_transition": bool(np.isfinite(octaves) and octaves <= clear_octaves),
+                "transition_ci_low": low,
+                "transition_ci_high": high,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _band_octaves(
+    epochs: np.ndarray, snr: np.ndarray, band: tuple[float, float], early: float, late: float
+) -> float:
+    """log2(late / early); NaN unless the curve starts above the band and ends below it."""
+    ok = np.isfinite(snr) & (snr > 0)
+    snr = snr[ok]
+    if snr.size == 0 or not (snr.max() >= band[0] and snr.min() < band[1]):
+        return float("nan")
+    if not (np.isfinite(early) and np.isfinite(late)) or early <= 0:
+        return float("nan")
+    return float(np.log2(max(late, early) / early))
+
+
+def transition_replicates(
+    gradients: pd.DataFrame,
+    thresholds: tuple[float, ...] = (SNR_THRESHOLD, *SNR_BAND),
+    *,
+    bins_per_octave: int = BINS_PER_OCTAVE,
+    n_boot: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> pd.DataFrame:
+    """The transition of each layer on ``n_boot`` resamples of the seeds.
+
+    Replicate b averages the smoothed, weight-normalised gradient mean and std norms
+    of the seeds drawn by row b of :func:`~infoplane.analysis.seed_resamples` (the
+    same rows as :func:`~infoplane.analysis.compression_replicates` with the same
+    ``seed``), and takes the :func:`crossing_epoch` of their ratio at each threshold.
+
+    Returns
+    -------
+    DataFrame
+        One row per (replicate, layer, threshold): ``replicate``, ``layer``,
+        ``threshold``, ``transition_epoch`` (NaN: still drifting at the end).
+    """
+    per_seed = snr_curves(gradients, per_seed=True, bins_per_octave=bins_per_octave)
+    parts = []
+    for layer, part in per_seed.groupby("layer", sort=True):
+        _, epochs, mean = seed_matrix(part, "mean")
+        _, _, std = seed_matrix(part, "std")
+        picks = seed_resamples(mean.shape[0], n_boot=n_boot, seed=seed)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            snr = resampled_means(mean, picks) / resampled_means(std, picks)
+        for t in thresholds:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "replicate": np.arange(n_boot),
+                        "layer": int(layer),
+                        "threshold": float(t),
+                        "transition_epoch": [
+                            crossing_epoch(epochs, row, threshold=t) for row in snr
+                        ],
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True)

@@ -1,4 +1,5 @@
-"""Data sets: the paper's tishby12 generator, digits, and loaders for users' files.
+"""Data sets: the built-in tasks (ico12, the default, and tishby12), digits, and
+loaders for users' files.
 
 Every loader recodes labels to 0..K-1 (``Dataset.label_values`` keeps the originals)
 and rejects malformed files with one line (:class:`infoplane.errors.InfoplaneError`).
@@ -16,11 +17,14 @@ from infoplane.datasets._dataset import Dataset
 from infoplane.datasets.csvfile import load_csv
 from infoplane.datasets.digits import digits
 from infoplane.datasets.files import load_file
+from infoplane.datasets.ico12 import ico12
 from infoplane.datasets.idx import is_idx_file, load_idx, load_idx_dir, read_idx
 from infoplane.datasets.tishby12 import tishby12
 from infoplane.errors import InfoplaneError
 
-BUILT_IN = ("tishby12", "digits")
+GENERATORS = {"ico12": ico12, "tishby12": tishby12}
+"""The built-in tasks by name; each takes ``(soft_labels=None, *, seed=0)``."""
+BUILT_IN = (*GENERATORS, "digits")
 PROBE_SIZE = 10_000
 """Samples in the probe set of a larger data set (see :func:`with_probe`)."""
 PROBE_SEED = 0
@@ -32,22 +36,24 @@ def load_dataset(
 ) -> Dataset:
     """The data set named ``spec`` (a built-in name) or stored at path ``spec``.
 
-    ``spec`` is ``tishby12``, ``digits``, a ``.mat`` / ``.npz`` / ``.csv`` (or
-    ``.csv.gz``) file, a directory of IDX files in the MNIST layout, or two IDX files
-    ``IMAGES,LABELS``. ``soft_labels`` (gamma of the soft rule) applies to tishby12
-    only, ``label_column`` to CSV files only. A data set of more than ``probe_size``
-    samples gets a probe set of ``probe_size`` of them (:func:`with_probe`).
+    ``spec`` is ``ico12``, ``tishby12``, ``digits``, a ``.mat`` / ``.npz`` / ``.csv``
+    (or ``.csv.gz``) file, a directory of IDX files in the MNIST layout, or two IDX
+    files ``IMAGES,LABELS``. ``soft_labels`` (gamma of the soft rule) applies to the
+    built-in tasks only, ``label_column`` to CSV files only. A data set of more than
+    ``probe_size`` samples gets a probe set of ``probe_size`` of them (:func:`with_probe`).
 
     Raises InfoplaneError (one line) for an unknown name, a missing or malformed file.
     """
-    if spec == "tishby12":
-        return tishby12(soft_labels, seed=seed)
-    if soft_labels is not None:
-        raise InfoplaneError("soft-labels applies to the tishby12 data set only")
     path = Path(spec)
     is_csv = path.name.lower().endswith((".csv", ".csv.gz"))
     if label_column is not None and not is_csv:
         raise InfoplaneError("--label-column applies to CSV data files only")
+    if spec in GENERATORS:
+        return with_probe(GENERATORS[spec](soft_labels, seed=seed), probe_size)
+    if soft_labels is not None:
+        raise InfoplaneError(
+            f"soft-labels applies to the built-in tasks ({', '.join(GENERATORS)}) only"
+        )
     if spec == "digits":
         data = digits()
     elif path.is_dir():
@@ -88,6 +94,7 @@ def with_probe(data: Dataset, probe_size: int = PROBE_SIZE) -> Dataset:
 
 
 __all__ = [
-    "BUILT_IN", "PROBE_SIZE", "Dataset", "digits", "load_csv", "load_dataset", "load_file",
-    "load_idx", "load_idx_dir", "read_idx", "recode_labels", "tishby12", "with_probe",
+    "BUILT_IN", "GENERATORS", "PROBE_SIZE", "Dataset", "digits", "ico12", "load_csv",
+    "load_dataset", "load_file", "load_idx", "load_idx_dir", "read_idx", "recode_labels",
+    "tishby12", "with_probe",
 ]

@@ -62,11 +62,26 @@ class Estimator:
         """Estimate for every layer in the stack ``Ts`` (points, n, units); bits."""
         if self.estimate_many is not None:
             return self.estimate_many(Ts, y, X=X, **options)
+        ixt, ity, _, _ = self.many_with_stderr(Ts, y, X=X, **options)
+        return ixt, ity
+
+    def many_with_stderr(
+        self, Ts: np.ndarray, y: np.ndarray, *, X: np.ndarray | None = None, **options: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`many` with the Monte Carlo standard errors: (ixt, ity, ixt_stderr,
+        ity_stderr), each of shape (points,), bits; the stderrs are NaN where the
+        estimate is deterministic (every estimator with an ``estimate_many``)."""
+        if self.estimate_many is not None:
+            ixt, ity = self.estimate_many(Ts, y, X=X, **options)
+            nan = np.full(len(ixt), np.nan)
+            return ixt, ity, nan, nan.copy()
         results = [self.estimate(T, y, X=X, **options) for T in Ts]
-        return (
-            np.array([r.ixt for r in results], dtype=float),
-            np.array([r.ity for r in results], dtype=float),
-        )
+
+        def column(name: str) -> np.ndarray:
+            values = [getattr(r, name) for r in results]
+            return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+        return column("ixt"), column("ity"), column("ixt_stderr"), column("ity_stderr")
 
 
 _REGISTRY: dict[str, Estimator] = {}

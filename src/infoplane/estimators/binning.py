@@ -57,6 +57,9 @@ DATA = "data"
 """``value_range`` spelling of None (each layer's own min and max) where None cannot be
 written (TOML, the command line)."""
 PAPER_RANGE = (-1.0, 1.0)
+EDGES = ("equal", "idnns")
+"""The ``edges`` option: "equal", ``bins`` equal bins with values outside the range in
+the end bins (the paper's rule, the default); "idnns", the authors' released code."""
 
 
 def check_bins(bins: Any, estimator: str) -> None:
@@ -75,6 +78,7 @@ class BinningOptions:
     bins: int = 30
     value_range: tuple[float, float] | str | None = AUTO
     bin_size: float | None = None
+    edges: str = "equal"
 
     @classmethod
     def from_options(
@@ -91,11 +95,20 @@ class BinningOptions:
             bin_size is None or is_positive_real(bin_size),
             estimator, "bin_size", "a finite number > 0 or None", bin_size,
         )
-        return cls(
+        edges = full["edges"]
+        check_option(edges in EDGES, estimator, "edges", f"one of {', '.join(EDGES)}", edges)
+        options = cls(
             bins=int(full["bins"]),
             value_range=_checked_range(full["value_range"], estimator),
             bin_size=None if bin_size is None else float(bin_size),
+            edges=edges,
         )
+        if edges == "idnns":
+            check_option(options.bins >= 2, estimator, "bins", 'an int >= 2 with edges="idnns"',
+                         options.bins)
+            check_option(options.fixed_range is not None, estimator, "value_range",
+                         'a (low, high) pair with edges="idnns"', full["value_range"])
+        return options
 
     def as_dict(self) -> dict[str, Any]:
         """The options as keyword arguments of the binning functions."""
@@ -152,7 +165,6 @@ def _checked_range(value: Any, estimator: str) -> tuple[float, float] | str | No
         f"{AUTO!r}, {DATA!r} (or None) or (low, high) with finite low < high", value,
     )
     return float(value[0]), float(value[1])
-
 
 def bin_indices(
     T: np.ndarray,
@@ -241,6 +253,7 @@ def binned_pattern_codes(
     bins: int = 30,
     value_range: tuple[float, float] | str | None = AUTO,
     bin_size: float | None = None,
+    edges: str = "equal",
 ) -> np.ndarray:
     """The binned state of each sample as one int64 code, for a stack (points, n, units).
 
@@ -250,8 +263,10 @@ def binned_pattern_codes(
     """
     Ts = np.asarray(Ts)
     spec = BinningOptions.from_options(
-        {"bins": bins, "value_range": value_range, "bin_size": bin_size}
+        {"bins": bins, "value_range": value_range, "bin_size": bin_size, "edges": edges}
     )
+    if spec.edges == "idnns":
+        return _idnns_codes(Ts, spec.bins, spec.fixed_range)
     low, width, n_bins = spec.grid(Ts)
     if _packable(Ts, n_bins):
         return binned_codes(Ts, low, width, n_bins)  # any strides (no copy)
@@ -281,6 +296,43 @@ def _packable(Ts: np.ndarray, n_bins: np.ndarray) -> bool:
     return bool(Ts.shape[-1] * np.log2(max(int(n_bins.max(initial=1)), 2)) < 62)
 
 
+def idnns_bin_indices(
+    T: np.ndarray, *, bins: int = 30, value_range: tuple[float, float] = (-1.0, 1.0)
+) -> np.ndarray:
+    """Bin indices as the authors' released code (IDNNs) computes them, 0..bins-1.
+
+    The code takes ``bins`` *edges* ``linspace(low, high, bins)`` (bins - 1 intervals)
+    and maps each value to ``edges[np.digitize(value, edges) - 1]``: a value in
+    [edges[k], edges[k+1]) gets index k, a value at or above ``high`` index bins - 1,
+    and a value below ``low``, where ``digitize`` gives 0, wraps round to ``edges[-1]``
+    and so shares index bins - 1 with the values at or above ``high`` (the defect
+    listed in DESIGN.md; tanh never goes below -1, so for it the last index holds
+    exactly the units saturated at 1.0).
+
+    >>> idnns_bin_indices(np.array([-2.0, -1.0, -0.5, 0.0, 0.99, 1.0]), bins=5).tolist()
+    [4, 0, 1, 2, 3, 4]
+    """
+    spec = BinningOptions.from_options({"bins": bins, "value_range": value_range, "edges": "idnns"})
+    low, high = spec.fixed_range  # type: ignore[misc]
+    edges = np.linspace(low, high, spec.bins)
+    return (np.digitize(np.asarray(T, dtype=np.float64), edges) - 1) % int(bins)
+
+
+def _idnns_codes(Ts: np.ndarray, bins: int, value_range: tuple[float, float]) -> np.ndarray:
+    """Pattern codes of a stack (points, n, units) binned as the released code bins."""
+    return pattern_codes(idnns_bin_indices(Ts, bins=bins, value_range=value_range), int(bins))
+
+
+def _idnns_information_many(
+    Ts: np.ndarray, y: np.ndarray, bins: int, value_range: tuple[float, float] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """binning_information_many with ``edges="idnns"``: the released code's bins."""
+    h_y, n_labels = _label_entropy(y)
+    codes = _idnns_codes(Ts, bins, value_range)
+    h_t, h_ty = entropies_from_codes(codes, np.ascontiguousarray(y, dtype=np.int64), n_labels)
+    return np.clip(h_t, 0.0, None), np.clip(h_t + h_y - h_ty, 0.0, None)
+
+
 def binning_information_many(
     Ts: np.ndarray,
     y: np.ndarray,
@@ -289,17 +341,21 @@ def binning_information_many(
     bins: int = 30,
     value_range: tuple[float, float] | str | None = AUTO,
     bin_size: float | None = None,
+    edges: str = "equal",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Binning estimates for a stack of layers ``Ts`` (points, n, units), in bits.
 
     Where the range comes from the data, each point is binned over its own values.
-    Returns ``(ixt, ity)``, each of shape (points,).
+    ``edges="idnns"`` bins as the authors' released code (:func:`idnns_bin_indices`;
+    ``bin_size`` is then ignored). Returns ``(ixt, ity)``, each of shape (points,).
     """
     del X  # binning compares the layer with the labels only
     Ts = np.asarray(Ts)
     spec = BinningOptions.from_options(
-        {"bins": bins, "value_range": value_range, "bin_size": bin_size}
+        {"bins": bins, "value_range": value_range, "bin_size": bin_size, "edges": edges}
     )
+    if spec.edges == "idnns":
+        return _idnns_information_many(Ts, y, spec.bins, spec.fixed_range)
     h_y, n_labels = _label_entropy(y)
     y = np.ascontiguousarray(y, dtype=np.int64)
     low, width, n_bins = spec.grid(Ts)

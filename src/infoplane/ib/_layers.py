@@ -35,7 +35,8 @@ class LayerIB:
     """A deterministic layer T = t(X) against the IB bound (bits).
 
     Floats for one layer (:func:`layer_against_bound`), arrays of shape (points,) for
-    many (:func:`layers_against_bound`). Unpacks as ``ixt, ity, gap, beta``.
+    many (:func:`layers_against_bound`). Unpacks as ``ixt, ity, gap, beta`` (the
+    residual ``kl_at_beta`` is an attribute only).
 
     Attributes
     ----------
@@ -50,12 +51,18 @@ class LayerIB:
     beta : float or ndarray
         beta* = argmin_beta E_x KL[p_layer(t|x) ‖ p_beta^IB(t|x)]; NaN when undefined
         (all codes share one p(y|t), so every beta fits equally).
+    kl_at_beta : float or ndarray
+        The residual of the fit, E_x KL[p_layer(t|x) ‖ p_beta*(t|x)] in bits: 0 when the
+        layer's encoder satisfies the IB self-consistent equations at beta* exactly,
+        at most I(X;T) = H(T) (the IB encoder then spreads x over every code of the
+        same p(y|t); a layer whose codes all share one p(y|t) gets H(T)).
     """
 
     ixt: Any
     ity: Any
     gap: Any
     beta: Any
+    kl_at_beta: Any = float("nan")
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.ixt, self.ity, self.gap, self.beta))
@@ -102,7 +109,7 @@ def layer_against_bound(
     Returns
     -------
     LayerIB
-        ``ixt``, ``ity``, ``gap`` in bits and ``beta``.
+        ``ixt``, ``ity``, ``gap`` in bits, ``beta`` and ``kl_at_beta`` (bits).
 
     Notes
     -----
@@ -135,9 +142,9 @@ def layer_against_bound(
     inputs = _prepare(p_y_given_x, p_x, curve, func)
     codes = _codes(t_of_x, inputs.keep.size, func, ndim=1)[inputs.keep]
     bounds = _bounds(beta_bounds, func)
-    ixt, ity, beta = (float(v) for v in _one_layer(codes, inputs, bounds))
+    ixt, ity, beta, kl = (float(v) for v in _one_layer(codes, inputs, bounds))
     gap = float(curve.ity_at(ixt)) - ity
-    return LayerIB(ixt=ixt, ity=ity, gap=gap, beta=beta)
+    return LayerIB(ixt=ixt, ity=ity, gap=gap, beta=beta, kl_at_beta=kl)
 
 
 def layers_against_bound(
@@ -160,14 +167,15 @@ def layers_against_bound(
     Returns
     -------
     LayerIB
-        Arrays ``ixt``, ``ity``, ``gap`` (bits) and ``beta``, each of shape (points,).
+        Arrays ``ixt``, ``ity``, ``gap`` (bits), ``beta`` and ``kl_at_beta`` (bits),
+        each of shape (points,).
         Rows that are the same partition of the inputs are computed once.
     """
     func = "layers_against_bound"
     inputs = _prepare(p_y_given_x, p_x, curve, func)
     rows = _codes(codes, inputs.keep.size, func, ndim=2)[:, inputs.keep]
     bounds = _bounds(beta_bounds, func)
-    out = np.empty((rows.shape[0], 3))
+    out = np.empty((rows.shape[0], 4))
     seen: dict[bytes, int] = {}
     for i, row in enumerate(rows):
         _, first, inverse = np.unique(row, return_index=True, return_inverse=True)
@@ -179,7 +187,10 @@ def layers_against_bound(
             seen[key] = i
             out[i] = _one_layer(canonical, inputs, bounds)
     gap = curve.ity_at(out[:, 0]) - out[:, 1]
-    return LayerIB(ixt=out[:, 0].copy(), ity=out[:, 1].copy(), gap=gap, beta=out[:, 2].copy())
+    return LayerIB(
+        ixt=out[:, 0].copy(), ity=out[:, 1].copy(), gap=gap, beta=out[:, 2].copy(),
+        kl_at_beta=out[:, 3].copy(),
+    )
 
 
 def _prepare(p_y_given_x: Any, p_x: Any, curve: Any, func: str) -> _Inputs:
@@ -243,7 +254,7 @@ def _bounds(beta_bounds: Any, func: str) -> tuple[float, float]:
 
 
 def _one_layer(codes: np.ndarray, inputs: _Inputs, bounds: tuple[float, float]) -> np.ndarray:
-    """(ixt, ity, beta) of one layer; codes over the kept inputs."""
+    """(ixt, ity, beta, kl_at_beta) of one layer; codes over the kept inputs; bits."""
     _, t = np.unique(codes, return_inverse=True)
     t = t.ravel()
     n_t = int(t.max()) + 1
@@ -254,7 +265,7 @@ def _one_layer(codes: np.ndarray, inputs: _Inputs, bounds: tuple[float, float]) 
     ht = max(0.0 - plogp_t / LN2, 0.0)
     ity = (float(xlogy(pty, pty).sum()) - plogp_t - inputs.plogp_y) / LN2
     ity = min(max(ity, 0.0), ht, inputs.ixy)  # rounding only: 0 <= I(T;Y) <= min(H(T), I(X;Y))
-    return np.array([ht, ity, _fit_beta(pt, pty, ht, ity, inputs, bounds)])
+    return np.array([ht, ity, *_fit_beta(pt, pty, ht, ity, inputs, bounds)])
 
 
 def _fit_beta(
@@ -264,15 +275,17 @@ def _fit_beta(
     ity: float,
     inputs: _Inputs,
     bounds: tuple[float, float],
-) -> float:
-    """beta* of Shwartz-Ziv & Tishby's fit (see :func:`layer_against_bound`)."""
+) -> tuple[float, float]:
+    """beta* of Shwartz-Ziv & Tishby's fit and the fit's objective there, in bits.
+
+    The objective E_x[-log p_beta(t(x)|x)] is E_x KL[p_layer(t|x) ‖ p_beta(t|x)] for
+    the layer's one-hot encoder (see :func:`layer_against_bound`).
+    """
     residual = (inputs.ixy - ity) * LN2  # E_x KL[p(y|x) ‖ p(y|t(x))] = I(X;Y|T), nats
-    if residual <= RESIDUAL_ATOL:  # the fit objective decreases for ever: beta -> inf
-        return bounds[1]
     p_y_t = pty / pt[:, None]
     distinct, group = np.unique(np.round(p_y_t, GROUP_DECIMALS), axis=0, return_inverse=True)
-    if distinct.shape[0] < 2:
-        return float("nan")
+    if distinct.shape[0] < 2:  # one p(y|t): p_beta(t|x) = p(t) for every beta
+        return (bounds[1] if residual <= RESIDUAL_ATOL else float("nan")), ht
     group = group.ravel()
     p_u = np.bincount(group, weights=pt)
     p_yu = np.zeros((p_u.size, pty.shape[1]))
@@ -290,11 +303,14 @@ def _fit_beta(
         return h_nats + beta * residual + float(inputs.w @ log_z)
 
     low, high = np.log(bounds[0]), np.log(bounds[1])
+    if residual <= RESIDUAL_ATOL:  # the fit objective decreases for ever: beta -> inf
+        return bounds[1], max(objective(high), 0.0) / LN2
     res = minimize_scalar(
         objective, bounds=(low, high), method="bounded", options={"xatol": BETA_XATOL}
     )
     # The bounded method never evaluates the ends; a minimum at an end is reported there.
     for end, beta_end in ((low, bounds[0]), (high, bounds[1])):
-        if objective(end) <= res.fun:
-            return beta_end
-    return float(np.exp(res.x))
+        value = objective(end)
+        if value <= res.fun:
+            return beta_end, max(value, 0.0) / LN2
+    return float(np.exp(res.x)), max(float(res.fun), 0.0) / LN2

@@ -60,7 +60,7 @@ def plot_snr(
     colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(layers)))
     marks = {}
     if transitions and len(gradients):
-        found = drift_diffusion_transition(gradients, bins_per_octave=bins_per_octave)
+        found = drift_diffusion_transition(gradients, bins_per_octave=bins_per_octave, n_boot=0)
         marks = dict(zip(found["layer"], found["transition_epoch"], strict=True))
     for color, layer in zip(colors, layers, strict=True):
         d = df[df["layer"] == layer]

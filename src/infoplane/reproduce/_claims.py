@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from infoplane.analysis import FIT_FRACTION, MIN_COMPRESSION_BITS
+from infoplane.analysis import (
+    CLEAR_BAND_OCTAVES,
+    CONFIDENCE,
+    FIT_FRACTION,
+    MIN_COMPRESSION_BITS,
+    SNR_BAND,
+    decide,
+    percentile_interval,
+)
 
 ONSET_TOLERANCE_OCTAVES = 1.0
 """Claim 2: compression starts "at" the transition when onset / transition lies within
@@ -25,12 +33,26 @@ GAP_TOLERANCE = 0.1
 DEPTH_RANK_CORRELATION = -0.5
 """Claim 4: the Spearman correlation between depth and epochs to fit must be at most this."""
 
+KL_TOLERANCE = 0.1
+"""Claim 3: a layer satisfies the IB self-consistent equations at its beta* when the fit's
+residual E_x KL[p_layer(t|x) ‖ p_beta*(t|x)] (``kl_at_beta``) is at most this fraction
+of its I(X;T)."""
+
+UNCERTAINTY_RULE = (
+    f" Uncertainty: the rule's count (or correlation) is recomputed on 1000 resamples of "
+    f"the seeds; the verdict is 'not decided' when its {100 * CONFIDENCE:g}% interval "
+    "straddles the rule's threshold."
+)
+
 
 @dataclass(frozen=True)
 class Verdict:
     """Whether this reproduction supports a claim, and why.
 
-    ``supported`` is True or False, or None where the claim could not be tested.
+    ``supported`` is True or False, or None where the claim could not be tested or,
+    with ``undecided``, where the evidence does not decide it (the 95% interval over
+    seeds straddles the rule's threshold, or the answer changes within the transition's
+    band of thresholds).
     """
 
     key: str
@@ -38,9 +60,12 @@ class Verdict:
     supported: bool | None
     finding: str
     rule: str
+    undecided: bool = False
 
     @property
     def label(self) -> str:
+        if self.undecided:
+            return "not decided"
         return {True: "supported", False: "not supported", None: "not tested"}[self.supported]
 
     def as_dict(self) -> dict[str, object]:
@@ -85,11 +110,41 @@ CLAIM1_RULE = (
     "epochs after the peak (the compression phase) are more than half of all epochs "
     "(compression_fraction > 0.5). The claim is supported when more than half of the "
     "hidden layers are mostly compressing."
-)
+) + UNCERTAINTY_RULE
 
 
-def claim1(phases: pd.DataFrame) -> Verdict:
-    """Claim 1 from the main run's phases table (hidden layers only)."""
+def _count_interval(
+    replicates: pd.DataFrame | None, passes: pd.Series | None
+) -> tuple[float, float] | None:
+    """The 95% interval of the number of layers passing a test, over the replicates."""
+    if replicates is None or passes is None:
+        return None
+    return percentile_interval(passes.groupby(replicates["replicate"]).sum().to_numpy())
+
+
+def _with_interval(
+    point: bool, interval: tuple[float, float] | None, threshold: float, *, strict: bool = True
+) -> tuple[bool | None, bool, str]:
+    """(supported, undecided, text) from the point answer and the count's interval."""
+    if interval is None:
+        return point, False, ""
+    low, high = interval
+    decided = decide(low, high, threshold, strict=strict)
+    text = f" (95% interval over seeds: {_span(low, high)})"
+    return decided, decided is None, text
+
+
+def _span(low: float, high: float) -> str:
+    """A count's interval: "3" or "2-3"."""
+    return fmt_epoch(low) if low == high else f"{fmt_epoch(low)}-{fmt_epoch(high)}"
+
+
+def claim1(phases: pd.DataFrame, replicates: pd.DataFrame | None = None) -> Verdict:
+    """Claim 1 from the main run's phases table (hidden layers only).
+
+    ``replicates`` (:func:`~infoplane.analysis.phases_replicates`) give the interval
+    of the count of mostly compressing layers over resamples of the seeds.
+    """
     hidden = phases[phases["hidden"]]
     mostly = mostly_compressing(hidden)
     k, n = int(mostly.sum()), len(hidden)
@@ -102,13 +157,17 @@ def claim1(phases: pd.DataFrame) -> Verdict:
             f"log-epoch axis) compressing, by a median "
             f"{fmt(comp['compression_bits'].median())} bits"
         )
-    supported = k > n / 2
+    boot = None if replicates is None else replicates[replicates["hidden"]]
+    interval = _count_interval(boot, None if boot is None else mostly_compressing(boot))
+    supported, undecided, span = _with_interval(k > n / 2, interval, n / 2)
+    detail = detail.replace(" hidden layers are mostly", f" hidden layers{span} are mostly", 1)
     return Verdict(
         "claim1",
         "Most epochs are spent compressing",
         supported,
         f"{detail}.",
         CLAIM1_RULE,
+        undecided,
     )
 
 
@@ -117,50 +176,89 @@ CLAIM2_RULE = (
     "of its I(X;T) peak) with its drift-to-diffusion transition (where the smoothed, "
     "seed-averaged gradient SNR, mean norm / std norm, passes below 1; where it hovers "
     "around 1, the split of the curve into an SNR >= 1 part and an SNR < 1 part that "
-    "puts the least |log SNR| on the wrong side). The claim is supported when, "
-    f"for more than half of those layers, onset / transition lies within a factor "
-    f"{2**ONSET_TOLERANCE_OCTAVES:g} (|log2(onset / transition)| <= "
-    f"{ONSET_TOLERANCE_OCTAVES:g}). The training error at the transition is reported "
+    "puts the least |log SNR| on the wrong side). Only layers with a clear regime change "
+    f"count: their SNR falls from above {SNR_BAND[0]:g} to below {SNR_BAND[1]:g} within "
+    f"{CLEAR_BAND_OCTAVES:g} octaves of epochs (elsewhere the transition epoch is mostly "
+    "the choice of threshold). The claim is supported when, for more than half of the "
+    "compressing hidden layers with a clear transition, onset / transition lies within a "
+    f"factor {2**ONSET_TOLERANCE_OCTAVES:g} (|log2(onset / transition)| <= "
+    f"{ONSET_TOLERANCE_OCTAVES:g}). It is 'not decided' when most compressing layers have "
+    f"no clear transition, or when the answer changes with the threshold ({SNR_BAND[0]:g} "
+    f"or {SNR_BAND[1]:g} instead of 1). The training error at the transition is reported "
     "(the paper: compression starts once the training error is small)."
-)
+) + UNCERTAINTY_RULE
 
 
-def claim2(phases: pd.DataFrame) -> Verdict:
-    """Claim 2 from the main run's phases table."""
+def _near(octaves: np.ndarray) -> np.ndarray:
+    return np.abs(np.asarray(octaves, dtype=float)) <= ONSET_TOLERANCE_OCTAVES
+
+
+def claim2(phases: pd.DataFrame, replicates: pd.DataFrame | None = None) -> Verdict:
+    """Claim 2 from the main run's phases table (and its seed resamples, if given)."""
+    title = "Compression starts at the drift-to-diffusion transition"
     hidden = phases[phases["hidden"] & phases["compresses"].astype(bool)]
-    octaves = hidden["onset_octaves"].to_numpy(dtype=float)
-    near = np.abs(octaves) <= ONSET_TOLERANCE_OCTAVES
-    k, n = int(near.sum()), len(hidden)
+    n = len(hidden)
     trans = phases[phases["hidden"]]["transition_epoch"]
     if n == 0:
         return Verdict(
-            "claim2",
-            "Compression starts at the drift-to-diffusion transition",
-            False,
-            "No hidden layer compresses, so there is no compression onset "
+            title=title,
+            key="claim2",
+            supported=False,
+            finding="No hidden layer compresses, so there is no compression onset "
             "to compare with the transition.",
-            CLAIM2_RULE,
+            rule=CLAIM2_RULE,
         )
+    clear = (
+        hidden["clear_transition"].astype(bool)
+        if "clear_transition" in hidden
+        else pd.Series(True, index=hidden.index)
+    )
+    counted = hidden[clear]
+    k = int(_near(counted["onset_octaves"]).sum())
+    m = len(counted)
     pairs = ", ".join(
         f"L{int(r.layer)}: onset {fmt_epoch(r.onset_epoch)} vs transition "
         f"{fmt_epoch(r.transition_epoch)}"
-        for r in hidden.itertuples()
+        + (
+            f" (SNR {SNR_BAND[0]:g}..{SNR_BAND[1]:g}: {fmt_epoch(r.transition_early)}-"
+            f"{fmt_epoch(r.transition_late)}{'' if c else ', no clear regime change'})"
+            if "transition_early" in hidden
+            else ""
+        )
+        for r, c in zip(hidden.itertuples(), clear, strict=True)
     )
     finding = (
-        f"Compression starts within a factor {2**ONSET_TOLERANCE_OCTAVES:g} of the "
-        f"transition for {k} of {n} compressing hidden layers ({pairs}); the hidden "
-        f"layers' transitions are at epochs {_epoch_range(trans)}"
+        f"{m} of {n} compressing hidden layers show a clear regime change; compression "
+        f"starts within a factor {2**ONSET_TOLERANCE_OCTAVES:g} of the transition for "
+        f"{k} of them ({pairs}); the hidden layers' transitions are at epochs "
+        f"{_epoch_range(trans)}"
     )
     if "train_error_at_transition" in phases:
         err = phases[phases["hidden"]]["train_error_at_transition"]
         finding += f", at a training error of {fmt(100 * err.median(), 0)}% (median)"
-    supported = k > n / 2
+    undecided = m <= n / 2 and m < n
+    supported: bool | None = k > m / 2 if m else False
+    if undecided:
+        finding += "; most compressing layers have no clear transition"
+    if m and "transition_early" in counted:
+        band = [
+            int(_near(np.log2(np.maximum(counted["onset_epoch"], 1.0) / counted[c])).sum())
+            for c in ("transition_early", "transition_late")
+        ]
+        if any((b > m / 2) != supported for b in band):
+            undecided = True
+            finding += (
+                f"; at SNR {SNR_BAND[0]:g} / {SNR_BAND[1]:g} instead of 1 the count is "
+                f"{band[0]} / {band[1]} of {m}: the answer depends on the threshold"
+            )
+    if replicates is not None and m and not undecided:
+        boot = replicates[replicates["layer"].isin(counted["layer"])]
+        passes = boot["compresses"].astype(bool) & _near(boot["onset_octaves"])
+        interval = _count_interval(boot, passes)
+        supported, undecided, span = _with_interval(bool(supported), interval, m / 2)
+        finding += f"; count{span}"
     return Verdict(
-        "claim2",
-        "Compression starts at the drift-to-diffusion transition",
-        supported,
-        f"{finding}.",
-        CLAIM2_RULE,
+        "claim2", title, None if undecided else supported, f"{finding}.", CLAIM2_RULE, undecided
     )
 
 
@@ -172,14 +270,30 @@ def _epoch_range(epochs: pd.Series) -> str:
 CLAIM3_RULE = (
     "With soft labels (deterministic labels make the IB curve trivial: Kolchinsky et "
     "al. 2019), each layer's distance to the IB bound at the last epoch (gap, bits, "
-    "median over seeds) is compared with I(X;Y). The claim is supported when more than "
-    f"half of the hidden layers lie within {100 * GAP_TOLERANCE:g}% of I(X;Y) of the "
-    "bound; the per-layer beta (the IB solution nearest each layer) is reported."
-)
+    "median over seeds) is compared with I(X;Y), and the residual of its beta fit, "
+    "E_x KL[p_layer(t|x) || p_beta*(t|x)] (kl_at_beta, bits, median over seeds), with its "
+    "I(X;T). The claim is supported when more than half of the hidden layers lie within "
+    f"{100 * GAP_TOLERANCE:g}% of I(X;Y) of the bound and more than half satisfy the "
+    f"self-consistent equations at their beta* (residual at most {100 * KL_TOLERANCE:g}% "
+    "of I(X;T)); the per-layer beta* is reported."
+) + UNCERTAINTY_RULE
 
 
-def claim3(ib_final: pd.DataFrame | None, i_xy: float, *, note: str = "") -> Verdict:
-    """Claim 3 from the IB run's last-epoch table (layer, hidden, gap, beta), if any."""
+def _satisfies(table: pd.DataFrame) -> pd.Series:
+    return table["kl_at_beta"] <= KL_TOLERANCE * table["ixt"]
+
+
+def claim3(
+    ib_final: pd.DataFrame | None,
+    i_xy: float,
+    *,
+    note: str = "",
+    replicates: pd.DataFrame | None = None,
+) -> Verdict:
+    """Claim 3 from the IB run's last-epoch table (layer, hidden, gap, beta, kl_at_beta).
+
+    ``replicates``: the same medians on resamples of the seeds (a ``replicate`` column).
+    """
     title = "Layers lie close to the IB bound, each at its own beta"
     if ib_final is None or ib_final.empty:
         return Verdict(
@@ -194,12 +308,32 @@ def claim3(ib_final: pd.DataFrame | None, i_xy: float, *, note: str = "") -> Ver
     k, n = int(close.sum()), len(layers)
     gaps = ", ".join(f"L{int(r.layer)} {fmt(r.gap, 3)}" for r in layers.itertuples())
     betas = ", ".join(f"L{int(r.layer)} {fmt(r.beta)}" for r in layers.itertuples())
-    supported = k > n / 2
+    boot = None
+    if replicates is not None:
+        boot = replicates[replicates["layer"].isin(layers["layer"])]
+    interval = _count_interval(boot, None if boot is None else boot["gap"] <= GAP_TOLERANCE * i_xy)
+    supported, undecided, span = _with_interval(k > n / 2, interval, n / 2)
     finding = (
-        f"{k} of {n} hidden layers lie within {100 * GAP_TOLERANCE:g}% of I(X;Y) = "
-        f"{fmt(i_xy, 3)} bits of the bound (gaps in bits: {gaps}); fitted beta: {betas}."
+        f"{k} of {n} hidden layers{span} lie within {100 * GAP_TOLERANCE:g}% of I(X;Y) = "
+        f"{fmt(i_xy, 3)} bits of the bound (gaps in bits: {gaps}); fitted beta: {betas}"
     )
-    return Verdict("claim3", title, supported, finding, CLAIM3_RULE)
+    if "kl_at_beta" in layers:
+        j = int(_satisfies(layers).sum())
+        kls = ", ".join(f"L{int(r.layer)} {fmt(r.kl_at_beta, 3)}" for r in layers.itertuples())
+        kl_interval = _count_interval(boot, None if boot is None else _satisfies(boot))
+        kl_supported, _, kl_span = _with_interval(j > n / 2, kl_interval, n / 2)
+        finding += (
+            f"; {j} of {n}{kl_span} satisfy the self-consistent equations at their beta* "
+            f"(residual E_x KL in bits: {kls})"
+        )
+        parts = (supported, kl_supported)
+        if False in parts:  # one part failing decides
+            supported, undecided = False, False
+        elif None in parts:
+            supported, undecided = None, True
+    return Verdict(
+        "claim3", title, None if undecided else supported, f"{finding}.", CLAIM3_RULE, undecided
+    )
 
 
 CLAIM4_RULE = (
@@ -212,11 +346,22 @@ CLAIM4_RULE = (
     "under binning a wide last layer (the 10- and 7-unit layers of the shallow networks) "
     "holds it at initialisation and a 3-unit one may never reach it: it measures the "
     "last layer's width as much as the network's depth."
-)
+) + UNCERTAINTY_RULE
 
 
-def claim4(depth: pd.DataFrame) -> Verdict:
-    """Claim 4 from the depth table (depth, fit_median, fit_at_init, ...)."""
+def _rank_correlation(depths: np.ndarray, epochs: np.ndarray) -> float:
+    finite = epochs[np.isfinite(epochs)]
+    ranked = np.where(np.isfinite(epochs), epochs, np.nanmax(np.r_[finite, 0]) + 1)
+    if np.ptp(ranked) == 0:
+        return float("nan")
+    return float(spearmanr(depths, ranked).statistic)
+
+
+def claim4(depth: pd.DataFrame, replicates: pd.DataFrame | None = None) -> Verdict:
+    """Claim 4 from the depth table (depth, fit_median, fit_at_init, ...).
+
+    ``replicates``: per (replicate, depth), the ``error_epoch`` on resamples of the seeds.
+    """
     depth = depth.sort_values("depth")
     fits = depth["fit_median"].to_numpy(dtype=float)
     if "error_epoch" in depth:
@@ -230,7 +375,24 @@ def claim4(depth: pd.DataFrame) -> Verdict:
         rho = float("nan")
     else:
         rho = float(spearmanr(depth["depth"], ranked).statistic)
-    falls = bool(np.isfinite(rho) and rho <= DEPTH_RANK_CORRELATION and ranked[-1] < ranked[0])
+    falls: bool | None = bool(
+        np.isfinite(rho) and rho <= DEPTH_RANK_CORRELATION and ranked[-1] < ranked[0]
+    )
+    undecided, span = False, ""
+    if replicates is not None and "error_epoch" in depth:
+        wide = replicates.pivot(index="replicate", columns="depth", values="error_epoch")
+        wide = wide[depth["depth"].tolist()]
+        rhos = np.array(
+            [_rank_correlation(wide.columns.to_numpy(), row) for row in wide.to_numpy(float)]
+        )
+        rhos = np.where(np.isnan(rhos), 0.0, rhos)  # no order at all: no fall
+        low, high = percentile_interval(rhos)
+        span = f", 95% interval over seeds {fmt(low)} to {fmt(high)}"
+        by_rho = decide(-high, -low, -DEPTH_RANK_CORRELATION, strict=False)
+        if by_rho is None:
+            undecided, falls = True, None
+        elif by_rho is False:
+            falls = False
     listing = ", ".join(
         f"{int(d)}: {fmt_epoch(f)}" for d, f in zip(depth["depth"], fits, strict=True)
     )
@@ -251,13 +413,14 @@ def claim4(depth: pd.DataFrame) -> Verdict:
             for d, e in zip(depth["depth"], depth["error_epoch"], strict=True)
         )
         finding += (f". Epochs until the training error falls below 10% (seed mean), the "
-                    f"verdict's measure: {err} (Spearman rho {fmt(rho)})")
+                    f"verdict's measure: {err} (Spearman rho {fmt(rho)}{span})")
     return Verdict(
         "claim4",
         "Training time drops as hidden layers are added",
         falls,
         f"{finding}.",
         CLAIM4_RULE,
+        undecided,
     )
 
 
@@ -267,17 +430,29 @@ RELU_RULE = (
     f"than half of the ReLU network's hidden layers compress (I(X;T) falls by >= "
     f"{MIN_COMPRESSION_BITS:g} bits from its peak to the end), to compare with the tanh "
     "network's count."
-)
+) + UNCERTAINTY_RULE
 
 
-def critique_relu(relu: pd.DataFrame, tanh: pd.DataFrame) -> Verdict:
-    """The ReLU critique from each network's per-layer compression (with ``hidden``)."""
+def critique_relu(
+    relu: pd.DataFrame, tanh: pd.DataFrame, replicates: pd.DataFrame | None = None
+) -> Verdict:
+    """The ReLU critique from each network's per-layer compression (with ``hidden``).
+
+    ``replicates``: the ReLU network's compression on resamples of the seeds
+    (:func:`~infoplane.analysis.compression_replicates`).
+    """
     r, t = relu[relu["hidden"]], tanh[tanh["hidden"]]
     k, n = int(r["compresses"].sum()), len(r)
-    supported = k < n / 2
+    boot = None if replicates is None else replicates[replicates["layer"].isin(r["layer"])]
+    interval = _count_interval(
+        boot, None if boot is None else boot["compression_bits"] >= MIN_COMPRESSION_BITS
+    )
+    # "fewer than half compress" is "the count is not >= n / 2"
+    against, undecided, span = _with_interval(k >= n / 2, interval, n / 2, strict=False)
+    supported = None if against is None else not against
     amounts = ", ".join(f"L{int(x.layer)} {fmt(x.compression_bits)}" for x in r.itertuples())
     finding = (
-        f"{k} of {n} ReLU hidden layers compress (falls in bits: {amounts}), against "
+        f"{k} of {n}{span} ReLU hidden layers compress (falls in bits: {amounts}), against "
         f"{int(t['compresses'].sum())} of {len(t)} for tanh."
     )
     return Verdict(
@@ -286,6 +461,7 @@ def critique_relu(relu: pd.DataFrame, tanh: pd.DataFrame) -> Verdict:
         supported,
         finding,
         RELU_RULE,
+        undecided,
     )
 
 

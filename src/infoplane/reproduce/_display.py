@@ -48,20 +48,49 @@ def _iqr(df: pd.DataFrame, name: str, digits: int | None = 2) -> list[str]:
     ]
 
 
+def _ci(df: pd.DataFrame, column: str, name: str, digits: int | None = 2) -> list[str]:
+    """ "value [low, high]": ``column`` with the 95% interval ``name_ci_low/high``."""
+
+    def f(x: float) -> str:
+        return fmt_epoch(x) if digits is None else fmt(x, digits)
+
+    if f"{name}_ci_low" not in df:
+        return [f(x) for x in df[column]]
+    return [
+        f"{f(x)} [{f(a)}, {f(b)}]"
+        for x, a, b in zip(df[column], df[f"{name}_ci_low"], df[f"{name}_ci_high"], strict=True)
+    ]
+
+
+def _band(phases: pd.DataFrame) -> list[str]:
+    if "transition_early" not in phases:
+        return ["n/a"] * len(phases)
+    return [
+        f"{fmt_epoch(a)}-{fmt_epoch(b)}"
+        for a, b in zip(phases["transition_early"], phases["transition_late"], strict=True)
+    ]
+
+
 def phases_display(phases: pd.DataFrame) -> pd.DataFrame:
-    """The phases table with readable, formatted columns (for the report and terminal)."""
+    """The phases table with readable, formatted columns (for the report and terminal).
+
+    "value [low, high]" cells give the 95% bootstrap interval over seeds.
+    """
+    clear = phases.get("clear_transition", pd.Series(True, index=phases.index))
     return pd.DataFrame(
         {
             "layer": [
                 f"L{int(x)}" + ("" if h else " (output)")
                 for x, h in zip(phases["layer"], phases["hidden"], strict=True)
             ],
-            "transition epoch": [fmt_epoch(x) for x in phases["transition_epoch"]],
+            "transition epoch [95% CI]": _ci(phases, "transition_epoch", "transition", None),
+            "transition at SNR 2..0.5": _band(phases),
+            "clear regime change": ["yes" if c else "no" for c in clear],
             "transition per seed: median [IQR]": _iqr(phases, "transition", None),
-            "compression onset": [fmt_epoch(x) for x in phases["onset_epoch"]],
+            "compression onset [95% CI]": _ci(phases, "onset_epoch", "onset", None),
             "onset per seed: median [IQR]": _iqr(phases, "onset", None),
             "log2 onset / transition": [fmt(x) for x in phases["onset_octaves"]],
-            "compression (bits)": [fmt(x) for x in phases["compression_bits"]],
+            "compression (bits) [95% CI]": _ci(phases, "compression_bits", "compression_bits"),
             "compression per seed: median [IQR]": _iqr(phases, "compression_bits"),
             "compresses": ["yes" if c else "no" for c in phases["compresses"]],
             "epochs compressing": [f"{100 * x:.0f}%" for x in phases["compression_fraction"]],
@@ -86,7 +115,7 @@ def _layers_display(df: pd.DataFrame, first: list[str]) -> pd.DataFrame:
     out["final I(X;T)"] = [fmt(x) for x in df["final_ixt"]]
     out["final I(T;Y)"] = [fmt(x, 3) for x in df["final_ity"]]
     out["onset epoch"] = [fmt_epoch(x) for x in df["onset_epoch"]]
-    out["compression (bits)"] = [fmt(x) for x in df["compression_bits"]]
+    out["compression (bits) [95% CI]"] = _ci(df, "compression_bits", "compression_bits")
     out["compression per seed: median [IQR]"] = _iqr(df, "compression_bits")
     out["compresses"] = ["yes" if c else "no" for c in df["compresses"]]
     out["epochs compressing"] = [f"{100 * x:.0f}%" for x in df["compression_fraction"]]
@@ -105,7 +134,10 @@ def _ib_display(ib: pd.DataFrame) -> pd.DataFrame:
             "I(X;T) (bits)": [fmt(x) for x in ib["ixt"]],
             "I(T;Y) (bits)": [fmt(x, 3) for x in ib["ity"]],
             "gap to the bound (bits)": [fmt(x, 3) for x in ib["gap"]],
-            "beta": [fmt(x) for x in ib["beta"]],
+            "beta*": [fmt(x) for x in ib["beta"]],
+            "residual E_x KL at beta* (bits)": [
+                fmt(x, 3) for x in ib.get("kl_at_beta", pd.Series(np.nan, index=ib.index))
+            ],
         }
     )
 
@@ -138,9 +170,9 @@ def sections(
                 f"{a}/{b}" for a, b in zip(depth["n_reached"], depth["n_seeds"], strict=True)
             ],
             "fitted at init": ["yes" if x else "no" for x in depth["fit_at_init"]],
-            f"epochs to train error < {100 * ERROR_LEVEL:g}%": [
-                fmt_epoch(x) for x in depth["error_epoch"]
-            ],
+            f"epochs to train error < {100 * ERROR_LEVEL:g}% [95% CI]": _ci(
+                depth, "error_epoch", "error_epoch", None
+            ),
             "final train acc.": [fmt(x, 3) for x in depth["final_train_accuracy"]],
             "final test acc.": [fmt(x, 3) for x in depth["final_test_accuracy"]],
         }
@@ -186,9 +218,9 @@ def sections(
                     phases_display(tables["phases"])[
                         [
                             "layer",
-                            "compression onset",
+                            "compression onset [95% CI]",
                             "onset per seed: median [IQR]",
-                            "compression (bits)",
+                            "compression (bits) [95% CI]",
                             "compression per seed: median [IQR]",
                             "compresses",
                             "epochs compressing",
@@ -210,8 +242,11 @@ def sections(
             "Per layer, the norm of the mean gradient over an epoch's minibatches and the "
             "norm of their standard deviation, both divided by the weight norm, averaged "
             "over seeds and over log-spaced epoch bins (4 a doubling). The transition "
-            "(dotted lines) is where the mean passes below the std (see the rule); the "
-            "spread is over each seed's own transition.",
+            "(dotted lines) is where the mean passes below the std (see the rule); its "
+            "sensitivity is the range of epochs where the SNR crosses 2 and 0.5 instead "
+            "of 1, and a layer whose SNR takes more than 3 octaves of epochs to fall "
+            "through that band has no clear regime change. Intervals are 95% bootstrap "
+            "intervals over seeds; the IQR is over each seed's own transition.",
             [
                 (
                     fig["fig4"],
@@ -231,7 +266,7 @@ def sections(
             "claim3",
             "Claim 3: layers lie close to the IB bound, each at its own beta",
             v["claim3"],
-            f"Run with soft labels p(y=1|x) = sigmoid({IB_GAMMA:g} (f(x) - theta)), I(X;Y) = "
+            f"Run with soft labels p(y=1|x) = sigmoid({IB_GAMMA:g} (score(x) - theta)), I(X;Y) = "
             f"{i_xy_soft:.3f} bits: with the deterministic labels (I(X;Y) = {i_xy:.3f} bits) "
             "the IB curve is the trivial line I(T;Y) = min(I(X;T), H(Y)) "
             "(Kolchinsky et al., ICLR 2019).",
@@ -352,12 +387,12 @@ def _estimator_text(plan: Plan, scale: Scale) -> str:
 
 TERMINAL_COLUMNS = {
     "layer": "layer",
-    "transition epoch": "transition",
-    "transition per seed: median [IQR]": "per seed",
-    "compression onset": "onset",
-    "onset per seed: median [IQR]": "per seed ",
+    "transition epoch [95% CI]": "transition [95% CI]",
+    "transition at SNR 2..0.5": "SNR 2..0.5",
+    "clear regime change": "clear",
+    "compression onset [95% CI]": "onset [95% CI]",
     "log2 onset / transition": "log2(onset/tr.)",
-    "compression (bits)": "compression",
+    "compression (bits) [95% CI]": "compression [95% CI]",
     "epochs compressing": "%epochs",
     "log-epoch axis": "%log-axis",
     "train error at transition": "train err at tr.",
@@ -369,7 +404,7 @@ def summary(result: ReproduceResult) -> str:
     """The phases table and the verdicts, for the terminal."""
     table = phases_display(result.phases)[list(TERMINAL_COLUMNS)].rename(columns=TERMINAL_COLUMNS)
     lines = [
-        "phases of the main run (phases.parquet; epochs, bits; [IQR over seeds]):",
+        "phases of the main run (phases.parquet; epochs, bits; [95% interval over seeds]):",
         table.to_string(index=False),
         "",
     ]

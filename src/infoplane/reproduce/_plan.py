@@ -19,7 +19,8 @@ DEPTH_WIDTHS = (10, 7, 5, 4, 3, 3)
 """Networks of 1..6 hidden layers take the first 1..6 of these widths (Figure 5)."""
 
 IB_GAMMA = 10.0
-"""gamma of the soft labels for the IB experiment: I(X;Y) ~ 0.91 bits on tishby12.
+"""gamma of the soft labels for the IB experiment: I(X;Y) ~ 0.91 bits on ico12 (and
+on tishby12).
 With deterministic labels the IB curve is trivial (Kolchinsky et al., ICLR 2019)."""
 
 ERROR_LEVEL = 0.1

@@ -31,6 +31,7 @@ figcaption { font-size: 0.9em; color: #444; }
 .supported { background: #e6f4ea; border-left: 6px solid #2e7d32; }
 .not-supported { background: #fdecea; border-left: 6px solid #c62828; }
 .not-tested { background: #f1f1f1; border-left: 6px solid #888; }
+.not-decided { background: #fff6e0; border-left: 6px solid #e0a000; }
 .rule { font-size: 0.88em; color: #444; }
 .badge { font-weight: 600; }
 code { background: #f5f5f5; padding: 0 3px; }

@@ -16,12 +16,18 @@ from tqdm.auto import tqdm
 
 from infoplane import store
 from infoplane.analysis import (
+    BOOTSTRAP_RESAMPLES,
     compression,
     compression_durations,
+    compression_replicates,
     epochs_to_fit,
+    error_epoch,
     input_label_information,
+    percentile_interval,
     phase_fractions,
+    phases_replicates,
     phases_table,
+    seed_resamples,
     select_estimator,
 )
 from infoplane.datasets import load_dataset
@@ -139,6 +145,8 @@ class _Measured:
     i_xy: float
     i_xy_soft: float
     notes: tuple[str, ...]
+    replicates: dict[str, pd.DataFrame]
+    """Resamples of the seeds behind the verdicts' intervals: phases, depth, relu, ib."""
 
 
 def _analyse_and_report(
@@ -151,12 +159,15 @@ def _analyse_and_report(
 ) -> ReproduceResult:
     measured = _measure(out, plan, results)
     tables = measured.tables
+    boot = measured.replicates
     verdicts = (
-        _claims.claim1(tables["phases"]),
-        _claims.claim2(tables["phases"]),
-        _claims.claim3(tables.get("ib"), measured.i_xy_soft, note=measured.ib_note),
-        _claims.claim4(tables["depth"]),
-        _claims.critique_relu(measured.relu, measured.tanh),
+        _claims.claim1(tables["phases"], boot["phases"]),
+        _claims.claim2(tables["phases"], boot["phases"]),
+        _claims.claim3(
+            tables.get("ib"), measured.i_xy_soft, note=measured.ib_note, replicates=boot.get("ib")
+        ),
+        _claims.claim4(tables["depth"], boot["depth"]),
+        _claims.critique_relu(measured.relu, measured.tanh, boot["relu"]),
         _claims.critique_estimators(measured.estimators, plan.missing_estimators),
     )
     for name, table in tables.items():
@@ -212,6 +223,10 @@ def _measure(out: Path, plan: Plan, results: dict[str, RunResult]) -> _Measured:
 
     # Claims 1 and 2: the main (85%) run; claim 1 also per training-set size.
     phases = phases_table(main.information, main.gradients, main.training)
+    replicates = {
+        "phases": phases_replicates(main.information, main.gradients),
+        "relu": compression_replicates(results[plan.relu].information),
+    }
     sizes = pd.concat(
         [
             _layer_summary(results[key].information).assign(train_fraction=fraction)
@@ -223,11 +238,17 @@ def _measure(out: Path, plan: Plan, results: dict[str, RunResult]) -> _Measured:
 
     # Claim 4: depth.
     i_xy = input_label_information(load_dataset(base.dataset).p_y_given_x)
-    depth_rows, durations = [], []
+    depth_rows, durations, depth_boot = [], [], []
     for depth, key in plan.depths.items():
         r = results[key]
         fit = epochs_to_fit(r.information, i_xy).set_index("layer").loc[depth]
         first = float(r.information["epoch"].min())
+        err_epoch, err_boot = error_epoch(r.training, ERROR_LEVEL, n_boot=BOOTSTRAP_RESAMPLES)
+        err_low, err_high = percentile_interval(err_boot)
+        depth_boot.append(
+            pd.DataFrame({"replicate": np.arange(err_boot.size), "depth": depth,
+                          "error_epoch": err_boot})
+        )
         depth_rows.append(
             {
                 "depth": depth,
@@ -238,12 +259,15 @@ def _measure(out: Path, plan: Plan, results: dict[str, RunResult]) -> _Measured:
                 "n_reached": int(fit["n_reached"]),
                 "n_seeds": int(fit["n_seeds"]),
                 "fit_at_init": bool(fit["fit_median"] <= first),
-                "error_epoch": _error_epoch(r.training, ERROR_LEVEL),
+                "error_epoch": err_epoch,
+                "error_epoch_ci_low": err_low,
+                "error_epoch_ci_high": err_high,
                 "final_train_accuracy": _final_accuracy(r.training, "train_accuracy"),
                 "final_test_accuracy": _final_accuracy(r.training, "test_accuracy"),
             }
         )
         durations.append(compression_durations(r.information).assign(depth=depth))
+    replicates["depth"] = pd.concat(depth_boot, ignore_index=True)
     depth_comp = pd.concat(durations, ignore_index=True)
     depth_comp = depth_comp[["depth"] + [c for c in depth_comp.columns if c != "depth"]]
 
@@ -294,6 +318,7 @@ def _measure(out: Path, plan: Plan, results: dict[str, RunResult]) -> _Measured:
         if (ib_dir / "ib_curve.parquet").is_file():
             ib_curve = store.read_table(ib_dir, "ib_curve")
         tables["ib"] = _ib_final(ib_layers, results[plan.ib].information)
+        replicates["ib"] = _ib_replicates(ib_layers)
     else:
         why = (
             f"the IB analysis is not implemented in this installation ({plan.ib_missing}),"
@@ -316,6 +341,7 @@ def _measure(out: Path, plan: Plan, results: dict[str, RunResult]) -> _Measured:
         i_xy=i_xy,
         i_xy_soft=i_xy_soft,
         notes=tuple(notes),
+        replicates=replicates,
     )
 
 
@@ -405,18 +431,14 @@ def _layer_summary(information: pd.DataFrame, estimator: str | None = None) -> p
             "compression_bits_median",
             "compression_bits_q25",
             "compression_bits_q75",
+            "compression_bits_ci_low",
+            "compression_bits_ci_high",
             "compresses",
         ]
     ].merge(frac[["layer", "compression_fraction", "compression_fraction_log"]], on="layer")
     table["final_ity"] = table["layer"].map(last)
     table.insert(1, "hidden", table["layer"] < table["layer"].max())
     return table
-
-
-def _error_epoch(training: pd.DataFrame, level: float) -> float:
-    acc = training.groupby("epoch")["train_accuracy"].mean()
-    ok = np.flatnonzero(1.0 - acc.to_numpy() < level)
-    return float(acc.index[ok[0]]) if ok.size else float("inf")
 
 
 def _final_accuracy(training: pd.DataFrame, column: str) -> float:
@@ -428,10 +450,31 @@ def _final_accuracy(training: pd.DataFrame, column: str) -> float:
 def _ib_final(ib_layers: pd.DataFrame, information: pd.DataFrame) -> pd.DataFrame:
     """The IB table at its last epoch: per layer, medians over seeds."""
     last = ib_layers[ib_layers["epoch"] == ib_layers["epoch"].max()]
-    table = last.groupby("layer", as_index=False)[["ixt", "ity", "gap", "beta"]].median()
+    table = last.groupby("layer", as_index=False)[list(IB_COLUMNS)].median()
     table.insert(1, "hidden", table["layer"] < information["layer"].max())
     table.insert(1, "epoch", int(last["epoch"].max()))
     return table
+
+
+IB_COLUMNS = ("ixt", "ity", "gap", "beta", "kl_at_beta")
+"""The ib_layers columns summarised (median over seeds) at the last epoch."""
+
+
+def _ib_replicates(ib_layers: pd.DataFrame) -> pd.DataFrame:
+    """The last epoch's per-layer medians over seeds, on resamples of the seeds."""
+    last = ib_layers[ib_layers["epoch"] == ib_layers["epoch"].max()]
+    seeds = np.sort(last["seed"].unique())
+    picks = seed_resamples(seeds.size)
+    parts = []
+    for layer, rows in last.groupby("layer", sort=True):
+        values = rows.set_index("seed").reindex(seeds)[list(IB_COLUMNS)].to_numpy(float)
+        medians = np.nanmedian(values[picks], axis=1)  # (n_boot, columns)
+        parts.append(
+            pd.DataFrame(medians, columns=list(IB_COLUMNS)).assign(
+                replicate=np.arange(picks.shape[0]), layer=int(layer)
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
 
 
 def _write_table(path: Path, df: pd.DataFrame, scale: Scale) -> None:
