@@ -34,5 +34,5 @@ def test_run_on_digits(tmp_path):
 
 def test_unknown_name_lists_the_built_in_data_sets():
     with pytest.raises(InfoplaneError, match="no data set or file named 'mnist' "
-                       "\\(built-in: tishby12, digits\\)"):
+                       "\\(built-in: ico12, tishby12, digits\\)"):
         load_dataset("mnist")

@@ -258,7 +258,7 @@ def test_options_schema_is_filled_and_normalised():
     from infoplane.estimators import resolve_options
 
     assert resolve_options("binning", {"value_range": [0, 2]}) == {
-        "bins": 30, "value_range": (0.0, 2.0), "bin_size": None
+        "bins": 30, "value_range": (0.0, 2.0), "bin_size": None, "edges": "equal"
     }
     assert resolve_options("binning", {"value_range": "data"})["value_range"] is None
     assert BinningOptions.from_options({}).fixed_range == (-1.0, 1.0)
@@ -309,3 +309,14 @@ def test_deterministic_estimates_have_no_stderr():
     ixt, ity, ixt_se, ity_se = est.many_with_stderr(Ts, y, **est.defaults)
     assert np.array_equal(ixt, est.many(Ts, y, **est.defaults)[0])
     assert np.isnan(ixt_se).all() and np.isnan(ity_se).all()
+
+
+def test_idnns_edges_are_checked_with_the_other_binning_options():
+    from infoplane.estimators import resolve_options
+
+    with pytest.raises(InfoplaneError, match="The 'edges' option of estimator 'binning'"):
+        resolve_options("binning", {"edges": "bogus"})
+    with pytest.raises(InfoplaneError, match="an int >= 2 with edges=\"idnns\""):
+        resolve_options("binning", {"edges": "idnns", "bins": 1})
+    with pytest.raises(InfoplaneError, match="a \\(low, high\\) pair"):
+        resolve_options("binning", {"edges": "idnns", "value_range": "data"})
