@@ -124,7 +124,25 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--critique-log-epochs", type=int, help="logged epochs of the "
                      "kde/noisy estimator run (default 40; quick 6)")
     rep.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    _add_sweep_parser(sub)
     return parser
+
+
+def _add_sweep_parser(sub: Any) -> None:
+    sw = sub.add_parser("sweep", help="many runs from a SWEEP.toml grid, on Dask; resumable")
+    sw.add_argument("sweep_file", type=Path, metavar="SWEEP.toml",
+                    help="[base] run keys, [grid] axes (their product), [zip] axes that "
+                    "move together")
+    sw.add_argument("--out", type=Path, required=True, help="sweep directory: runs/, "
+                    "sweep.parquet, information/training/gradients.parquet, sweep.png")
+    where = sw.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="worker processes of a local Dask "
+                       "cluster, one thread each (default: the number of cores); 0 runs "
+                       "in this process without Dask")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, "
+                       "e.g. tcp://host:8786 (the workers must see --out at the same path)")
+    sw.add_argument("--dry-run", action="store_true", help="list the runs and their state")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
 def resolve_config(args: argparse.Namespace) -> tuple[Any, Path, bool]:
@@ -214,8 +232,24 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from infoplane.sweep import describe_plan, load_plan, summary, sweep
+
+    plan = load_plan(args.sweep_file)
+    if args.dry_run:
+        print(describe_plan(plan, args.out))
+        return 0
+    result = sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler,
+                   quiet=args.quiet)
+    if not args.quiet or result.failures:
+        print(summary(result), file=sys.stderr if result.failures else sys.stdout)
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_USER_ERROR if result.failures else 0
+
+
 COMMANDS = {"run": cmd_run, "plot": cmd_plot, "ib-curve": cmd_ib_curve,
-            "reproduce": cmd_reproduce}
+            "reproduce": cmd_reproduce, "sweep": cmd_sweep}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -36,7 +36,12 @@ class RunResult:
 
 
 def run(
-    config: RunConfig, out: str | Path, *, quiet: bool = False, plots: bool = True
+    config: RunConfig,
+    out: str | Path,
+    *,
+    quiet: bool = False,
+    plots: bool = True,
+    seed_range: range | None = None,
 ) -> RunResult:
     """Train ``config.seeds`` networks at once and write the run directory ``out``.
 
@@ -44,12 +49,16 @@ def run(
     ``gradients.parquet`` and the figures. On Ctrl-C the epochs trained so far are
     estimated and written (``RunResult.interrupted``) before KeyboardInterrupt is
     re-raised by the caller's choice: see :func:`infoplane.cli.main`.
+
+    ``seed_range`` (internal, for sweeps) trains only those seeds, a shard of the run:
+    everything drawn once per run (the data set's soft labels) still comes from
+    ``config.seed``, so the shards' tables together equal the whole run's.
     """
     out = Path(out)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     data = load_dataset(config.dataset, soft_labels=config.soft_labels, seed=config.seed)
-    setup = make_setup(config, data)
+    setup = make_setup(config, data, seed_range)
     recorder = Recorder(setup, config, data)  # checks the estimators and their options
     engine = make_engine(setup, config, data)
     _check_out(out)
