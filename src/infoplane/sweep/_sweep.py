@@ -95,6 +95,9 @@ def sweep(
             outcomes = {r.run: r for k, r in results.items() if k in final}
     except KeyboardInterrupt:
         interrupted = True
+    shards = out / "shards"
+    if shards.is_dir() and not any(shards.iterdir()):
+        shards.rmdir()
     interrupted = interrupted or any(o.status == "interrupted" for o in outcomes.values())
     table = _summary_table(out, plan, before, outcomes)
     complete = list(table.loc[table["status"] == "complete", "run"])
