@@ -244,6 +244,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not args.quiet or result.failures:
         print(summary(result), file=sys.stderr if result.failures else sys.stdout)
     if result.interrupted:
+        print(f"interrupted: run the same command again to resume {args.out}", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_USER_ERROR if result.failures else 0
 

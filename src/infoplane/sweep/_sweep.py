@@ -98,8 +98,7 @@ def sweep(
     shards = out / "shards"
     if shards.is_dir() and not any(shards.iterdir()):
         shards.rmdir()
-    interrupted = interrupted or any(o.status == "interrupted" for o in outcomes.values())
-    table = _summary_table(out, plan, before, outcomes)
+    table = _summary_table(out, plan, before, outcomes, interrupted=interrupted)
     complete = list(table.loc[table["status"] == "complete", "run"])
     _results.write_sweep_table(out, table, plan)
     joined = _results.write_tables(out, plan, complete)
@@ -200,7 +199,12 @@ def _lost(job: _dispatch.Job, exc: BaseException) -> Outcome:
 
 
 def _summary_table(
-    out: Path, plan: SweepPlan, before: dict[str, str], outcomes: dict[str, Outcome]
+    out: Path,
+    plan: SweepPlan,
+    before: dict[str, str],
+    outcomes: dict[str, Outcome],
+    *,
+    interrupted: bool,
 ) -> pd.DataFrame:
     rows = []
     for point in plan.points:
@@ -211,6 +215,8 @@ def _summary_table(
         elif outcome is not None:
             status = outcome.status if outcome.status != "complete" else "failed"
             reason = outcome.reason or "the run directory is not complete after the run"
+        elif interrupted and state == "resumable":
+            status, reason = "interrupted", ""
         else:
             status, reason = "not run", ""
         rows.append({

@@ -64,8 +64,9 @@ def train(
     except Exception as exc:  # one point's failure must not end the sweep
         return Outcome(name, "failed", one_line(exc, type(exc).__name__),
                        time.perf_counter() - start)
-    status = "interrupted" if result.interrupted else "complete"
-    return Outcome(name, status, "", time.perf_counter() - start)
+    if result.interrupted:  # Ctrl-C in this process: the sweep stops here
+        raise KeyboardInterrupt
+    return Outcome(name, "complete", "", time.perf_counter() - start)
 
 
 def merge(
