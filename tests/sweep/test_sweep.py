@@ -1,5 +1,7 @@
 """``infoplane sweep --workers 0``: runs, a failing point, the joined tables, resume."""
 
+import shutil
+
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -71,12 +73,32 @@ def test_joined_tables_hold_the_complete_runs_with_axis_columns(swept):
             assert (joined.loc[joined["run"] == run, "activation"] == axes["activation"]).all()
 
 
-def test_rerun_skips_complete_runs_and_resumes_the_others(swept, capsys):
+def interrupt_run(config, run_dir, monkeypatch):
+    """Make ``run_dir`` hold ``config``'s run stopped by Ctrl-C after its first epochs."""
+    from infoplane.nets.ensemble import CpuEnsemble
+    from infoplane.run import run
+
+    calls = []
+    train = CpuEnsemble.train
+
+    def stop_second_time(self, n):
+        calls.append(n)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return train(self, n)
+
+    shutil.rmtree(run_dir)
+    with monkeypatch.context() as m:
+        m.setattr(CpuEnsemble, "train", stop_second_time)
+        assert run(config, run_dir, quiet=True, plots=False).interrupted
+
+
+def test_rerun_skips_complete_runs_and_resumes_the_others(swept, capsys, monkeypatch):
     spec, out, _ = swept
     before = {name: read(out, name) for name in (*TABLES, "sweep")}
     plan = load_plan(spec)
     tanh = next(p for p in plan.points if p.axes == {"activation": "tanh", "lr": 0.05})
-    (out / "runs" / tanh.name / "gradients.parquet").unlink()  # as if killed while writing
+    interrupt_run(tanh.config, out / "runs" / tanh.name, monkeypatch)
     assert run_state(out / "runs" / tanh.name, tanh.config) == "resumable"
 
     assert main(["sweep", str(spec), "--out", str(out), "--workers", "0", "--quiet"]) == 2

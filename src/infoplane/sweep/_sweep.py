@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from infoplane.errors import InfoplaneError
-from infoplane.sweep import _dispatch, _results, _rundir, _tasks
+from infoplane.sweep import _results, _rundir
 from infoplane.sweep._plan import Point, SweepPlan, load_plan
+from infoplane.sweep._runs import RunTask, run_all
 from infoplane.sweep._tasks import Outcome
-
-KEY_PREFIX = "infoplane-sweep"
-"""Dask keys: ``infoplane-sweep-<run>`` and ``infoplane-sweep-<run>-seeds-<a>-<b>``."""
 
 
 @dataclass(frozen=True)
@@ -79,25 +75,10 @@ def sweep(
     out = Path(out).absolute()
     if out.exists() and not out.is_dir():
         raise InfoplaneError(f"--out {out} exists and is not a directory")
-    before = {p.name: _rundir.run_state(run_dir(out, p), p.config) for p in plan.points}
-    todo = [p for p in plan.points if before[p.name] != "complete"]
-    outcomes: dict[str, Outcome] = {}
-    interrupted = False
-    link = None
-    try:
-        with _client(client, workers, scheduler) as active:
-            link = _dispatch.dashboard(active)
-            if link and not quiet:
-                print(f"Dask dashboard: {link}")
-            jobs = make_jobs(out, todo, before, active, plots=plots, shard=shard)
-            results = _dispatch.dispatch(jobs, active, on_error=_lost, quiet=quiet)
-            final = {f"{KEY_PREFIX}-{p.name}" for p in todo}
-            outcomes = {r.run: r for k, r in results.items() if k in final}
-    except KeyboardInterrupt:
-        interrupted = True
-    shards = out / "shards"
-    if shards.is_dir() and not any(shards.iterdir()):
-        shards.rmdir()
+    runs = [RunTask(p.name, p.config, run_dir(out, p)) for p in plan.points]
+    done = run_all(runs, shards_dir=out / "shards", workers=workers, scheduler=scheduler,
+                   client=client, quiet=quiet, plots=plots, shard=shard)
+    before, outcomes, interrupted = done.before, done.outcomes, done.interrupted
     table = _summary_table(out, plan, before, outcomes, interrupted=interrupted)
     complete = list(table.loc[table["status"] == "complete", "run"])
     _results.write_sweep_table(out, table, plan)
@@ -107,54 +88,13 @@ def sweep(
     failures = tuple(
         (row.run, row.reason) for row in table.itertuples() if row.status == "failed"
     )
-    return SweepResult(out, table, failures, interrupted, link, time.perf_counter() - start)
+    return SweepResult(
+        out, table, failures, interrupted, done.dashboard, time.perf_counter() - start
+    )
 
 
 def run_dir(out: Path, point: Point) -> Path:
     return out / "runs" / point.name
-
-
-def make_jobs(
-    out: Path,
-    todo: list[Point],
-    states: dict[str, str],
-    client: Any,
-    *,
-    plots: bool,
-    shard: bool,
-) -> list[_dispatch.Job]:
-    """One task per run; or, when runs are fewer than worker threads, one per shard of
-    a new run's seeds and a merge task. Shards already complete are not trained again."""
-    threads = None if client is None else 1
-    per_run = math.ceil(_dispatch.slots(client) / len(todo)) if todo and shard else 1
-    jobs = []
-    for point in todo:
-        c = point.config
-        key = f"{KEY_PREFIX}-{point.name}"
-        n = min(per_run, c.seeds)
-        if n <= 1 or c.ib or states[point.name] != "new":
-            jobs.append(_dispatch.Job(key, _tasks.train, (point.name, c, str(run_dir(out, point))),
-                                      {"plots": plots, "threads": threads}))
-            continue
-        shard_dirs, keys = [], []
-        for part in np.array_split(np.arange(c.seed, c.seed + c.seeds), n):
-            seeds = range(int(part[0]), int(part[-1]) + 1)
-            path = out / "shards" / point.name / f"seeds-{seeds.start}-{seeds.stop - 1}"
-            shard_dirs.append(str(path))
-            if _rundir.run_state(path, c) == "complete":
-                jobs.append(_dispatch.Job(f"{key}-seeds-{seeds.start}-{seeds.stop - 1}",
-                                          _done, (point.name,)))
-            else:
-                jobs.append(_dispatch.Job(
-                    f"{key}-seeds-{seeds.start}-{seeds.stop - 1}", _tasks.train,
-                    (point.name, c, str(path)),
-                    {"seed_range": seeds, "plots": False, "threads": threads},
-                ))
-            keys.append(jobs[-1].key)
-        jobs.append(_dispatch.Job(key, _tasks.merge, (point.name, c, str(run_dir(out, point)),
-                                                      shard_dirs), {"plots": plots},
-                                  deps=tuple(keys)))
-    return jobs
 
 
 def summary(result: SweepResult) -> str:
@@ -181,21 +121,6 @@ def describe_plan(plan: SweepPlan, out: str | Path) -> str:
     lines.append(f"{len(plan.points)} runs, {len(plan.points) - todo} complete, {todo} to run "
                  f"(axes: {', '.join(plan.axes) or 'none'})")
     return "\n".join(lines)
-
-
-def _client(client: Any, workers: int | None, scheduler: str | None) -> Any:
-    from contextlib import nullcontext
-
-    return nullcontext(client) if client is not None else _dispatch.connect(workers, scheduler)
-
-
-def _done(name: str) -> Outcome:
-    return Outcome(name, "complete")
-
-
-def _lost(job: _dispatch.Job, exc: BaseException) -> Outcome:
-    """The outcome of a task that raised, or whose workers died running it."""
-    return Outcome(job.args[0], "failed", _tasks.one_line(exc, type(exc).__name__))
 
 
 def _summary_table(

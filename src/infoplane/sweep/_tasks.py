@@ -95,7 +95,7 @@ def merge(
             .sort_values(keys, kind="stable", ignore_index=True)
             for table, keys in SORT_KEYS.items()
         }
-        _rundir.write_merged(run_dir, config, tables, plots=plots)
+        _rundir.write_merged(run_dir, config, tables, shard_dir=shard_dirs[0], plots=plots)
     except Exception as exc:
         return Outcome(name, "failed", one_line(exc, type(exc).__name__),
                        spent + time.perf_counter() - start)
