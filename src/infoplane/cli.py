@@ -124,8 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--critique-log-epochs", type=int, help="logged epochs of the "
                      "kde/noisy estimator run (default 40; quick 6)")
     rep.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    _add_dask_flags(rep, what="runs")
     _add_sweep_parser(sub)
     return parser
+
+
+def _add_dask_flags(p: argparse.ArgumentParser, *, what: str) -> None:
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help=f"make the {what} on a local Dask cluster "
+                       "of this many worker processes, one thread each (sweep default: the "
+                       "number of cores); 0 runs them in this process without Dask")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, "
+                       "e.g. tcp://host:8786 (the workers must see --out at the same path)")
 
 
 def _add_sweep_parser(sub: Any) -> None:
@@ -135,12 +145,7 @@ def _add_sweep_parser(sub: Any) -> None:
                     "move together")
     sw.add_argument("--out", type=Path, required=True, help="sweep directory: runs/, "
                     "sweep.parquet, information/training/gradients.parquet, sweep.png")
-    where = sw.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="worker processes of a local Dask "
-                       "cluster, one thread each (default: the number of cores); 0 runs "
-                       "in this process without Dask")
-    where.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, "
-                       "e.g. tcp://host:8786 (the workers must see --out at the same path)")
+    _add_dask_flags(sw, what="runs")
     sw.add_argument("--dry-run", action="store_true", help="list the runs and their state")
     sw.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
@@ -226,7 +231,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         critique_seeds=args.critique_seeds, critique_log_epochs=args.critique_log_epochs,
     )
     out = args.out or Path("runs") / f"reproduce-{time.strftime('%Y%m%d-%H%M%S')}"
-    result = reproduce(out, scale=scale, quiet=args.quiet)
+    result = reproduce(out, scale=scale, quiet=args.quiet, workers=args.workers,
+                       scheduler=args.scheduler)
     if not args.quiet:
         print(summary(result))
     return 0

@@ -133,3 +133,46 @@ def _done(name: str) -> Outcome:
 def _lost(job: _dispatch.Job, exc: BaseException) -> Outcome:
     """The outcome of a task that raised, or whose workers died running it."""
     return Outcome(job.args[0], "failed", _tasks.one_line(exc, type(exc).__name__))
+
+
+def run_configs(
+    configs: dict[str, RunConfig],
+    root: Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    quiet: bool = False,
+    plots: bool = True,
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """Make the runs ``root/runs/<name>`` of ``configs`` on Dask (as :func:`run_all`)
+    and read them back: (:class:`infoplane.run.RunResult` by name, seconds by name).
+
+    Raises
+    ------
+    InfoplaneError
+        If a run failed (the first failure's reason).
+    KeyboardInterrupt
+        If Ctrl-C stopped it; rerunning resumes.
+    """
+    from infoplane.errors import InfoplaneError
+    from infoplane.run import RunResult
+
+    runs = [RunTask(name, c, Path(root) / "runs" / name) for name, c in configs.items()]
+    done = run_all(runs, shards_dir=Path(root) / "shards", workers=workers,
+                   scheduler=scheduler, quiet=quiet, plots=plots)
+    if done.interrupted:
+        raise KeyboardInterrupt
+    results, seconds = {}, {}
+    for run in runs:
+        if _rundir.run_state(run.run_dir, run.config) != "complete":
+            outcome = done.outcomes.get(run.name)
+            reason = outcome.reason if outcome else "not complete"
+            raise InfoplaneError(f"run {run.name} failed: {reason}")
+        outcome = done.outcomes.get(run.name)
+        seconds[run.name] = outcome.seconds if outcome else 0.0
+        results[run.name] = RunResult(
+            out=run.run_dir, **_rundir.read_tables(run.run_dir),
+            epochs_trained=run.config.epochs, interrupted=False,
+            seconds={"total": seconds[run.name]},
+        )
+    return results, seconds
