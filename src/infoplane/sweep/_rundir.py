@@ -31,6 +31,8 @@ from infoplane.errors import InfoplaneError
 
 State = Literal["complete", "resumable", "new", "failed"]
 RUN_TABLES = ("information", "training", "gradients")
+IB_TABLES = ("ib_curve", "ib_layers")
+"""Written after RUN_TABLES by runs with ``ib``."""
 
 
 def run_state(run_dir: str | Path, config: RunConfig) -> State:
@@ -149,6 +151,8 @@ def _same_config(run_dir: Path, config: RunConfig) -> bool:
 
 
 def _tables_complete(run_dir: Path, config: RunConfig) -> bool:
+    if config.ib and not all((run_dir / f"{n}.parquet").is_file() for n in IB_TABLES):
+        return False
     for name in RUN_TABLES:
         path = run_dir / f"{name}.parquet"
         if not path.is_file():

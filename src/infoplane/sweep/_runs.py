@@ -164,11 +164,12 @@ def run_configs(
         raise KeyboardInterrupt
     results, seconds = {}, {}
     for run in runs:
-        if _rundir.run_state(run.run_dir, run.config) != "complete":
-            outcome = done.outcomes.get(run.name)
+        outcome = done.outcomes.get(run.name)
+        if (outcome is not None and outcome.status != "complete") or _rundir.run_state(
+            run.run_dir, run.config
+        ) != "complete":
             reason = outcome.reason if outcome else "not complete"
             raise InfoplaneError(f"run {run.name} failed: {reason}")
-        outcome = done.outcomes.get(run.name)
         seconds[run.name] = outcome.seconds if outcome else 0.0
         results[run.name] = RunResult(
             out=run.run_dir, **_rundir.read_tables(run.run_dir),

@@ -135,7 +135,7 @@ def _summary_table(
     for point in plan.points:
         state = _rundir.run_state(run_dir(out, point), point.config)
         outcome = outcomes.get(point.name)
-        if state == "complete":
+        if state == "complete" and (outcome is None or outcome.status == "complete"):
             status, reason = "complete", ""
         elif outcome is not None:
             status = outcome.status if outcome.status != "complete" else "failed"
