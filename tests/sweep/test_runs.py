@@ -28,3 +28,12 @@ def test_a_failed_run_is_one_line_error(tmp_path):
     with pytest.raises(InfoplaneError, match=r"run bad failed: training diverged") as info:
         run_configs({"bad": bad}, tmp_path, workers=0, quiet=True, plots=False)
     assert "\n" not in str(info.value)
+
+
+def test_reproduce_takes_workers_or_a_scheduler_not_both(tmp_path):
+    from infoplane.cli import main
+
+    args = ["reproduce", "--out", str(tmp_path / "r"), "--workers", "2",
+            "--scheduler", "tcp://127.0.0.1:8786"]
+    assert main(args) == 2
+    assert not (tmp_path / "r").exists()
