@@ -17,6 +17,8 @@ from infoplane.sweep._rundir import RUN_TABLES, read_tables
 
 PANELS_MAX = 48
 """Information planes drawn in sweep.png at most (the first ones of the plan)."""
+MAX_COLUMNS = 8
+"""Panels across at most; wider grids wrap, four to a row."""
 
 
 def axis_columns(plan: SweepPlan, values: list[dict[str, Any]]) -> pd.DataFrame:
@@ -77,8 +79,8 @@ def write_sweep_table(out: Path, table: pd.DataFrame, plan: SweepPlan) -> Path:
 def write_figure(out: Path, plan: SweepPlan, information: pd.DataFrame) -> Path | None:
     """``out/sweep.png``: the complete runs' information planes, along the axes.
 
-    Panels follow the plan's order (the last axis varies fastest), one row for each
-    combination of the other axes where the last axis has a few values.
+    Panels follow the plan's order (the last axis varies fastest): one row for each
+    value of the first axis, the other axes across, where that fits.
     """
     from infoplane.reproduce._figures import information_planes
 
@@ -88,9 +90,11 @@ def write_figure(out: Path, plan: SweepPlan, information: pd.DataFrame) -> Path 
     points = [p for p in plan.points if p.name in done][:PANELS_MAX]
     panels = {}
     for point in points:
-        title = ", ".join(f"{k} {axis_value(v)}" for k, v in point.axes.items()) or point.name
-        panels[title] = information[information["run"] == point.name]
-    last = len({str(p.axes[plan.axes[-1]]) for p in plan.points}) if plan.axes else 1
-    ncols = last if 1 < last <= 6 else min(len(panels), 4)
-    ncols = max(1, min(ncols, len(panels), math.ceil(math.sqrt(PANELS_MAX))))
-    return information_planes(panels, out / "sweep.png", ncols=ncols)
+        parts = [f"{k.rsplit('.', 1)[-1]} {axis_value(v)}" for k, v in point.axes.items()]
+        lines = [", ".join(parts[i : i + 2]) for i in range(0, len(parts), 2)]
+        panels["\n".join(lines) or point.name] = information[information["run"] == point.name]
+    rows = len({str(p.axes[plan.axes[0]]) for p in plan.points}) if len(plan.axes) > 1 else 1
+    ncols = math.ceil(len(plan.points) / rows)
+    if ncols > MAX_COLUMNS:
+        ncols = min(len(panels), 4)
+    return information_planes(panels, out / "sweep.png", ncols=max(1, min(ncols, len(panels))))
