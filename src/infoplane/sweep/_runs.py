@@ -6,6 +6,7 @@ shard of a new run's seeds plus a task that merges the shards into the run direc
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -20,7 +21,7 @@ from infoplane.sweep import _dispatch, _rundir, _tasks
 from infoplane.sweep._tasks import Outcome
 
 KEY_PREFIX = "infoplane"
-"""Dask keys: ``infoplane-<run>`` and ``infoplane-<run>-seeds-<first>-<last>``."""
+"""Dask keys: ``infoplane-<run>-<dir hash>`` and ``...-seeds-<first>-<last>``."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def run_all(
             jobs = make_jobs(todo, before, active, shards_dir=shards_dir, plots=plots,
                              shard=shard)
             results = _dispatch.dispatch(jobs, active, on_error=_lost, quiet=quiet)
-            final = {_key(r.name) for r in todo}
+            final = {_key(r) for r in todo}
             outcomes = {r.run: r for k, r in results.items() if k in final}
     except KeyboardInterrupt:
         interrupted = True
@@ -96,7 +97,7 @@ def make_jobs(
     per_run = math.ceil(_dispatch.slots(client) / len(todo)) if shard else 1
     jobs = []
     for run in todo:
-        c, key = run.config, _key(run.name)
+        c, key = run.config, _key(run)
         n = min(per_run, c.seeds)
         if n <= 1 or c.ib or states[run.name] != "new":
             jobs.append(_dispatch.Job(key, _tasks.train, (run.name, c, str(run.run_dir)),
@@ -122,8 +123,11 @@ def make_jobs(
     return jobs
 
 
-def _key(name: str) -> str:
-    return f"{KEY_PREFIX}-{name}"
+def _key(run: RunTask) -> str:
+    """The run's task key: its name and where it is written (the same run into two
+    directories is two tasks; the same run into one directory, one task)."""
+    where = hashlib.sha256(str(run.run_dir.absolute()).encode()).hexdigest()[:8]
+    return f"{KEY_PREFIX}-{run.name}-{where}"
 
 
 def _done(name: str) -> Outcome:
