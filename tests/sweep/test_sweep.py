@@ -114,3 +114,30 @@ def test_rerun_skips_complete_runs_and_resumes_the_others(swept, capsys, monkeyp
     assert int(sweep["skipped"].sum()) == 1  # the other complete run was not run again
     pd.testing.assert_frame_equal(after["sweep"].drop(columns=TIMING),
                                   before["sweep"].drop(columns=TIMING))
+
+
+def test_ctrl_c_stops_the_sweep_with_130_and_a_rerun_finishes_it(tmp_path, monkeypatch):
+    from infoplane.nets.ensemble import CpuEnsemble
+
+    spec = tmp_path / "SWEEP.toml"
+    spec.write_text('[base]\nepochs = 30\nseeds = 2\nlog_epochs = 5\n'
+                    '[grid]\nactivation = ["tanh", "relu"]\n')
+    out = tmp_path / "out"
+    train = CpuEnsemble.train
+    calls = []
+
+    def ctrl_c_second_time(self, n):
+        calls.append(n)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return train(self, n)
+
+    with monkeypatch.context() as m:
+        m.setattr(CpuEnsemble, "train", ctrl_c_second_time)
+        assert main(["sweep", str(spec), "--out", str(out), "--workers", "0", "--quiet"]) == 130
+    assert list(read(out, "sweep")["status"]) == ["interrupted", "not run"]
+    assert not (out / "information.parquet").exists()  # no complete run yet
+
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "0", "--quiet"]) == 0
+    assert list(read(out, "sweep")["status"]) == ["complete", "complete"]
+    assert read(out, "information")["run"].nunique() == 2

@@ -46,7 +46,8 @@ def write_tables(out: Path, plan: SweepPlan, complete: list[str]) -> dict[str, p
             parts[name].append(df)
     joined = {}
     for name in RUN_TABLES:
-        if not points:
+        if not points:  # no earlier sweep's table may stand for this one
+            (out / f"{name}.parquet").unlink(missing_ok=True)
             continue
         lengths = [len(df) for df in parts[name]]
         keys = axis_columns(plan, [p.axes for p in points])
