@@ -143,7 +143,30 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--critique-log-epochs", type=int, help="logged epochs of the "
                      "kde/noisy estimator run (default 40; quick 6)")
     rep.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    _add_dask_flags(rep, what="runs")
+    _add_sweep_parser(sub)
     return parser
+
+
+def _add_dask_flags(p: argparse.ArgumentParser, *, what: str) -> None:
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help=f"make the {what} on a local Dask cluster "
+                       "of this many worker processes, one thread each (sweep default: the "
+                       "number of cores); 0 runs them in this process without Dask")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, "
+                       "e.g. tcp://host:8786 (the workers must see --out at the same path)")
+
+
+def _add_sweep_parser(sub: Any) -> None:
+    sw = sub.add_parser("sweep", help="many runs from a SWEEP.toml grid, on Dask; resumable")
+    sw.add_argument("sweep_file", type=Path, metavar="SWEEP.toml",
+                    help="[base] run keys, [grid] axes (their product), [zip] axes that "
+                    "move together")
+    sw.add_argument("--out", type=Path, required=True, help="sweep directory: runs/, "
+                    "sweep.parquet, information/training/gradients.parquet, sweep.png")
+    _add_dask_flags(sw, what="runs")
+    sw.add_argument("--dry-run", action="store_true", help="list the runs and their state")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
 def resolve_config(args: argparse.Namespace) -> tuple[Any, Path, bool]:
@@ -257,14 +280,32 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         critique_seeds=args.critique_seeds, critique_log_epochs=args.critique_log_epochs,
     )
     out = args.out or Path("runs") / f"reproduce-{time.strftime('%Y%m%d-%H%M%S')}"
-    result = reproduce(out, scale=scale, quiet=args.quiet)
+    result = reproduce(out, scale=scale, quiet=args.quiet, workers=args.workers,
+                       scheduler=args.scheduler)
     if not args.quiet:
         print(summary(result))
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from infoplane.sweep import describe_plan, load_plan, summary, sweep
+
+    plan = load_plan(args.sweep_file)
+    if args.dry_run:
+        print(describe_plan(plan, args.out))
+        return 0
+    result = sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler,
+                   quiet=args.quiet)
+    if not args.quiet or result.failures:
+        print(summary(result), file=sys.stderr if result.failures else sys.stdout)
+    if result.interrupted:
+        print(f"interrupted: run the same command again to resume {args.out}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_USER_ERROR if result.failures else 0
+
+
 COMMANDS = {"run": cmd_run, "plot": cmd_plot, "ib-curve": cmd_ib_curve,
-            "reproduce": cmd_reproduce}
+            "reproduce": cmd_reproduce, "sweep": cmd_sweep}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -44,7 +44,7 @@ class RunResult:
 
 def run(
     config: RunConfig, out: str | Path, *, quiet: bool = False, plots: bool = True,
-    overwrite: bool = False, resume: bool = False,
+    overwrite: bool = False, resume: bool = False, seed_range: range | None = None,
 ) -> RunResult:
     """Train ``config.seeds`` networks at once and write the run directory ``out``.
 
@@ -61,6 +61,10 @@ def run(
     resume : bool, default False
         Continue the run in ``out`` (which must have been started with ``config``)
         from its last checkpoint; see :func:`resume`.
+    seed_range : range, optional
+        Internal, for sweeps: train only those seeds, a shard of the run. Everything
+        drawn once per run (the data set's soft labels) still comes from
+        ``config.seed``, so the shards' tables together equal the whole run's.
 
     On Ctrl-C (or SIGTERM) during training the epochs trained so far are estimated
     and written, the status says ``interrupted`` and ``RunResult.interrupted`` is
@@ -80,7 +84,7 @@ def run(
     data = load_dataset(config.dataset, soft_labels=config.soft_labels, seed=config.seed,
                         label_column=config.label_column, probe_size=config.probe_size)
     config = with_dataset_version(config, data)
-    setup = make_setup(config, data)
+    setup = make_setup(config, data, seed_range)
     recorder = Recorder(setup, config, data)  # checks the estimators and their options
     logged = log_spaced_epochs(config.epochs, config.log_epochs)
     estimation.check_memory(recorder, len(logged))
@@ -152,7 +156,8 @@ def with_dataset_version(config: RunConfig, data: Dataset) -> RunConfig:
 
 
 def reuse_or_run(
-    config: RunConfig, out: str | Path, *, quiet: bool = False, plots: bool = True
+    config: RunConfig, out: str | Path, *, quiet: bool = False, plots: bool = True,
+    seed_range: range | None = None,
 ) -> RunResult:
     """The run of ``config`` in ``out``: read back if complete, resumed if stopped,
     else run afresh (replacing what ``out`` holds). For directories a program owns."""
@@ -170,8 +175,9 @@ def reuse_or_run(
         return load_result(out)
     if same and status is not None and (out / checkpoint.DIR).is_dir():
         with contextlib.suppress(InfoplaneError):  # e.g. the data set changed: start anew
-            return run(stored, out, quiet=quiet, plots=plots, resume=True)
-    return run(config, out, quiet=quiet, plots=plots, overwrite=True)
+            return run(stored, out, quiet=quiet, plots=plots, resume=True,
+                       seed_range=seed_range)
+    return run(config, out, quiet=quiet, plots=plots, overwrite=True, seed_range=seed_range)
 
 
 def load_result(out: str | Path) -> RunResult:

@@ -61,11 +61,13 @@ class EngineState:
     order_states: np.ndarray  # (seeds,) uint64, each seed's minibatch-order generator
 
 
-def make_setup(config: RunConfig, data: Dataset) -> Setup:
+def make_setup(config: RunConfig, data: Dataset, seeds: range | None = None) -> Setup:
     """Derive each seed's initialisation, split and order stream from its seed alone.
 
     A data set with a fixed test split (``Dataset.test_mask``) trains every seed on
-    its other rows and ignores ``config.train_fraction``.
+    its other rows and ignores ``config.train_fraction``. ``seeds`` (default: the
+    config's ``seed .. seed + seeds - 1``) trains a subset, a shard of the run: each
+    seed's network is the same whichever seeds train beside it.
     """
     layout = Layout((data.n_inputs, *config.widths, data.n_classes))
     n = data.n_samples
@@ -75,7 +77,7 @@ def make_setup(config: RunConfig, data: Dataset) -> Setup:
         raise InfoplaneError(
             f"--train-fraction {config.train_fraction} leaves no training sample of {n}"
         )
-    seeds = tuple(range(config.seed, config.seed + config.seeds))
+    seeds = tuple(range(config.seed, config.seed + config.seeds) if seeds is None else seeds)
     params, splits, states = [], [], []
     for seed in seeds:
         init_seq, split_seq, order_seq = np.random.SeedSequence(seed).spawn(3)

@@ -68,7 +68,14 @@ class ReproduceResult:
         return self.out / "index.html"
 
 
-def reproduce(out: str | Path, *, scale: Scale = FULL, quiet: bool = False) -> ReproduceResult:
+def reproduce(
+    out: str | Path,
+    *,
+    scale: Scale = FULL,
+    quiet: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> ReproduceResult:
     """Run every experiment of Shwartz-Ziv & Tishby (2017) and its critiques; write a report.
 
     Writes, under ``out``: ``runs/<name>/`` (one run directory each, see
@@ -89,6 +96,11 @@ def reproduce(out: str | Path, *, scale: Scale = FULL, quiet: bool = False) -> R
         epochs, about 20 min on 2 cores) or :data:`QUICK` (a first look in a minute or two).
     quiet : bool, default False
         No progress bars.
+    workers, scheduler : int or str, optional
+        Make the runs as tasks on Dask (see :func:`infoplane.sweep.sweep`): a local
+        cluster of ``workers`` processes, or the scheduler at that address. Runs already
+        complete in ``out`` are skipped, so a rerun after a crash resumes. Default: one
+        run after another in this process.
 
     Raises
     ------
@@ -112,7 +124,18 @@ def reproduce(out: str | Path, *, scale: Scale = FULL, quiet: bool = False) -> R
         bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed} elapsed, ETA {remaining}]",
     )
     try:
+        if workers is not None or scheduler is not None:
+            from infoplane.sweep._runs import run_configs
+
+            bar.set_description(f"reproduce: {len(plan.runs)} runs on Dask")
+            results, run_seconds = run_configs(
+                {s.key: s.config for s in plan.runs}, out, workers=workers,
+                scheduler=scheduler, quiet=True, plots=scale.run_plots,
+            )
+            bar.update(round(sum(costs)))
         for k, (spec, cost) in enumerate(zip(plan.runs, costs, strict=True), start=1):
+            if spec.key in results:
+                continue
             bar.set_description(f"reproduce [{k}/{len(plan.runs)}] {spec.experiment}: {spec.label}")
             t0 = time.perf_counter()
             result = reuse_or_run(

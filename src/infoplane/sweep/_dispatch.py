@@ -1,0 +1,154 @@
+"""Dispatch a sweep's tasks: in this process, on a LocalCluster, or on a Dask scheduler.
+
+Each task has a deterministic key, so a task resubmitted after a crash is the same
+task; the client decides what is done (from the run directories), not the task.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from infoplane.errors import InfoplaneError, check
+
+WORKER_ENV = {
+    "NUMBA_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+}
+"""Environment of LocalCluster workers: one thread each for compiled kernels and BLAS."""
+
+CONNECT_TIMEOUT = "20s"
+"""How long to wait for a scheduler given by address."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One task: ``fn(*args, *dep_results, **kwargs)`` under the key ``key``.
+
+    ``deps`` are keys of earlier jobs; their results are passed, as one tuple, after
+    ``args``.
+    """
+
+    key: str
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    deps: tuple[str, ...] = ()
+
+
+@contextmanager
+def connect(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    """A Dask client (None for ``workers == 0``: run in this process without Dask).
+
+    ``scheduler`` (an address like ``tcp://host:8786``) joins an existing cluster;
+    otherwise a LocalCluster of ``workers`` processes (default: the number of cores),
+    one thread each, listening on 127.0.0.1 only.
+    """
+    check(workers is None or workers >= 0, f"--workers must be >= 0, got {workers}")
+    if workers == 0 and scheduler is None:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise InfoplaneError(f"cannot reach the Dask scheduler {scheduler} ({exc})") \
+                from None
+        with client:
+            yield client
+        return
+    cluster = LocalCluster(
+        n_workers=workers or os.cpu_count() or 1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        silence_logs=logging.ERROR,
+        env=WORKER_ENV,
+    )
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def slots(client: Any) -> int:
+    """How many tasks run at once: the cluster's threads (1 in this process)."""
+    return 1 if client is None else max(1, sum(client.nthreads().values()))
+
+
+def dashboard(client: Any) -> str | None:
+    """The Dask dashboard's address, if the scheduler serves one."""
+    if client is None:
+        return None
+    try:
+        services = client.scheduler_info().get("services", {})
+    except Exception:  # an old or unusual scheduler: no link, not an error
+        return None
+    return client.dashboard_link if "dashboard" in services else None
+
+
+def dispatch(
+    jobs: list[Job],
+    client: Any,
+    *,
+    on_error: Callable[[Job, BaseException], Any],
+    quiet: bool = False,
+) -> dict[str, Any]:
+    """Run ``jobs`` (dependencies first in the list); returns each job's result by key.
+
+    A job that raises (on Dask: also one whose workers kept dying) gets
+    ``on_error(job, exception)`` as its result; the other jobs go on.
+    """
+    bar = tqdm(total=len(jobs), desc="sweep", unit="task", disable=quiet)
+    try:
+        if client is None:
+            return _in_process(jobs, on_error, bar)
+        return _on_dask(jobs, client, on_error, bar)
+    finally:
+        bar.close()
+
+
+def _in_process(
+    jobs: list[Job], on_error: Callable[[Job, BaseException], Any], bar: tqdm
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for job in jobs:
+        deps = (tuple(results[d] for d in job.deps),) if job.deps else ()
+        try:
+            results[job.key] = job.fn(*job.args, *deps, **job.kwargs)
+        except Exception as exc:  # the same rule as on Dask: record, go on
+            results[job.key] = on_error(job, exc)
+        bar.update(1)
+    return results
+
+
+def _on_dask(
+    jobs: list[Job], client: Any, on_error: Callable[[Job, BaseException], Any], bar: tqdm
+) -> dict[str, Any]:
+    from distributed import as_completed
+
+    futures = {}
+    for job in jobs:
+        deps = (tuple(futures[d] for d in job.deps),) if job.deps else ()
+        futures[job.key] = client.submit(
+            job.fn, *job.args, *deps, key=job.key, pure=False, **job.kwargs
+        )
+    by_future = {f.key: job for job, f in zip(jobs, futures.values(), strict=True)}
+    results: dict[str, Any] = {}
+    for future in as_completed(list(futures.values())):
+        job = by_future[future.key]
+        try:
+            results[job.key] = future.result()
+        except Exception as exc:
+            results[job.key] = on_error(job, exc)
+        bar.update(1)
+    return results

@@ -1,0 +1,146 @@
+"""Sweeps on a LocalCluster of 2 workers: shards, a killed worker, a killed client.
+
+One cluster serves the module; every wait is on files or futures, bounded in time.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from infoplane.sweep import SweepPlan, load_plan, sweep
+from infoplane.sweep._rundir import can_shard, run_state
+
+pytest.importorskip("distributed")
+
+SWEEP = """
+[base]
+epochs = 40
+seeds = 3
+log_epochs = 5
+[grid]
+activation = ["tanh", "relu"]
+"""
+TABLES = ("information", "training", "gradients")
+DEADLINE = 240.0
+"""Seconds any wait may take at most (a loaded 2-core machine), then the test fails."""
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory):
+    path = tmp_path_factory.mktemp("spec") / "SWEEP.toml"
+    path.write_text(SWEEP)
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(spec, tmp_path_factory):
+    """The sweep in this process: also compiles (or loads) the kernels' cache that the
+    workers then load instead of compiling."""
+    out = tmp_path_factory.mktemp("reference")
+    result = sweep(spec, out, workers=0, quiet=True, plots=False)
+    assert not result.failures
+    return out
+
+
+@pytest.fixture(scope="module")
+def client(reference):
+    from infoplane.sweep._dispatch import connect
+
+    with connect(2, None) as c:
+        yield c
+
+
+def tables(out: Path) -> dict[str, pd.DataFrame]:
+    return {name: pd.read_parquet(out / f"{name}.parquet") for name in TABLES}
+
+
+def assert_same_tables(out: Path, reference: Path) -> None:
+    got, want = tables(out), tables(reference)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(got[name], want[name])
+    keys = ["run", "seed", "epoch", "layer", "estimator"]
+    assert not got["information"].duplicated(keys).any()
+
+
+def wait_for(condition, what: str) -> None:
+    end = time.monotonic() + DEADLINE
+    while not condition():
+        assert time.monotonic() < end, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_shards_of_one_run_merge_into_the_whole_run(spec, reference, client, tmp_path):
+    if not can_shard():
+        pytest.skip("runs here cannot train a shard of their seeds (no seed_range)")
+    full = load_plan(spec)
+    one = SweepPlan(axes=full.axes, points=full.points[1:])  # relu: per-seed bin ranges
+    result = sweep(one, tmp_path, client=client, quiet=True, plots=False)
+    assert not result.failures
+    name = one.points[0].name
+    for table in TABLES:
+        got = pd.read_parquet(tmp_path / "runs" / name / f"{table}.parquet")
+        want = pd.read_parquet(reference / "runs" / name / f"{table}.parquet")
+        pd.testing.assert_frame_equal(got, want)
+    assert not (tmp_path / "shards").exists()  # merged, then removed
+
+
+def test_a_worker_killed_mid_task_is_retried_and_the_sweep_completes(
+    spec, reference, client, tmp_path
+):
+    plan = load_plan(spec)
+    done = {}
+    thread = threading.Thread(
+        target=lambda: done.update(r=sweep(plan, tmp_path, client=client, quiet=True,
+                                           plots=False, shard=False)),
+        daemon=True,
+    )
+    thread.start()
+    started = [tmp_path / "runs" / p.name / "config.toml" for p in plan.points]
+    wait_for(lambda: any(p.is_file() for p in started), "a run to start")
+    busy = {w: keys for w, keys in client.processing().items() if keys}
+    assert busy, "no task was running"
+    worker = next(iter(busy))
+    pid = client.run(os.getpid, workers=[worker])[worker]
+    os.kill(pid, signal.SIGKILL)
+    thread.join(DEADLINE)
+    assert not thread.is_alive()
+    assert not done["r"].failures
+    assert_same_tables(tmp_path, reference)
+
+
+def test_kill_9_of_the_client_then_rerun_gives_the_same_tables(spec, reference, client, tmp_path):
+    plan = load_plan(spec)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infoplane.cli", "sweep", str(spec), "--out", str(out),
+         "--workers", "2", "--quiet"],
+        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        dirs = [(out / "runs" / p.name, p.config) for p in plan.points]
+        wait_for(lambda: any(run_state(d, c) == "complete" for d, c in dirs)
+                 or proc.poll() is not None, "a run to complete")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the client and its cluster's workers
+        proc.wait(DEADLINE)
+    wait_for(lambda: not _group_alive(proc.pid), "the killed process group to be gone")
+
+    result = sweep(plan, out, client=client, quiet=True, plots=False)
+    assert not result.failures
+    assert_same_tables(out, reference)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
