@@ -83,7 +83,7 @@ def test_soft_rule_follows_the_same_score():
 def test_default_task_and_tishby12_unchanged_by_name():
     assert RunConfig().dataset == "ico12"
     assert "ico12" in RunConfig().to_toml()
-    assert set(BUILT_IN) == {"ico12", "tishby12"}
+    assert set(BUILT_IN) == {"ico12", "tishby12", "digits"}
     assert np.array_equal(load_dataset("ico12").y, ico12().y)
     assert np.array_equal(load_dataset("tishby12").y, tishby12().y)
     assert not np.array_equal(ico12().y, tishby12().y)
