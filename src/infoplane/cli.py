@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from infoplane.errors import InfoplaneError
+from infoplane.errors import InfoplaneError, check
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -33,6 +33,16 @@ def _number_list(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated integers like 10,7,5,4,3, got {text!r}"
         ) from None
+
+
+def _out_dir(text: str) -> Path:
+    """An output directory: not empty, and not an existing file."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a directory, got an empty path")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} exists and is not a directory")
+    return path
 
 
 def _estimator_option(text: str) -> tuple[str, str, Any]:
@@ -86,7 +96,7 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ib", action="store_true", default=None,
                    help="also place the layers against the Information Bottleneck bound")
     g.add_argument("--device", help="cpu (default) or cuda")
-    p.add_argument("--out", type=Path, help="run directory (default runs/DATASET-TIME)")
+    p.add_argument("--out", type=_out_dir, help="run directory (default runs/DATASET-TIME)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -107,11 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     curve.add_argument("--soft-labels", type=float, metavar="GAMMA",
                        help="tishby12 only: p(y=1|x) = sigmoid(GAMMA (f(x) - theta))")
     curve.add_argument("--betas", type=int, default=200, help="betas swept (default 200)")
-    curve.add_argument("--out", type=Path, required=True, help="output directory")
+    curve.add_argument("--out", type=_out_dir, required=True, help="output directory")
     curve.add_argument("--quiet", action="store_true", help="print nothing")
     rep = sub.add_parser("reproduce", help="every experiment of the paper and its critiques, "
                          "one HTML report")
-    rep.add_argument("--out", type=Path, help="output directory (default "
+    rep.add_argument("--out", type=_out_dir, help="output directory (default "
                      "runs/reproduce-TIME): runs/, figures/, tables, index.html")
     rep.add_argument("--quick", action="store_true", help="a reduced version (5 seeds, 2000 "
                      "epochs) for a first look in a minute or two; default: the paper's "
@@ -129,15 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def resolve_config(args: argparse.Namespace) -> tuple[Any, Path, bool]:
     """The run's config (file, then flags), output directory and quietness."""
-    from infoplane.config import RunConfig, read_toml
+    from infoplane.config import RunConfig, check_types, read_toml
 
     values: dict[str, Any] = {}
     out, quiet = args.out, bool(args.quiet)
     if args.config is not None:
         values = read_toml(args.config)
+        check_types(values, source=str(args.config))
         file_out = values.pop("out", None)
-        quiet = bool(values.pop("quiet", quiet)) or bool(args.quiet)
+        quiet = values.pop("quiet", False) or quiet
         if out is None and file_out is not None:
+            check(bool(file_out.strip()), f"{args.config}: out must not be empty")
             out = Path(file_out)
     skip = {"command", "config", "out", "quiet", "estimator_option"}
     for key, value in vars(args).items():
@@ -185,7 +197,6 @@ def cmd_ib_curve(args: argparse.Namespace) -> int:
 
     from infoplane import bound, store
     from infoplane.datasets import load_dataset
-    from infoplane.errors import check
     from infoplane.plots import write_ib_figure
 
     check(args.betas >= 2, f"--betas must be >= 2, got {args.betas}")

@@ -11,6 +11,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from infoplane import store
+from infoplane._compiling import compiling_notice
 from infoplane.config import RunConfig
 from infoplane.datasets import load_dataset
 from infoplane.nets.ensemble import make_engine, make_setup
@@ -19,6 +20,8 @@ from infoplane.recorder import Recorder
 
 MAX_CHUNK = 64
 """Epochs trained per engine call at most, so progress and Ctrl-C respond quickly."""
+CHANCE_MARGIN = 0.01
+"""A final train accuracy within this of the majority-class fraction is at chance."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class RunResult:
     interrupted: bool
     seconds: dict[str, float]
     note: str | None = None
+    chance_accuracy: float | None = None
+    """Train accuracy of always answering the majority class (mean over seeds)."""
 
 
 def run(
@@ -59,6 +64,10 @@ def run(
     recorder.snapshot(0, engine.params)
     interrupted = False
     bar = tqdm(total=config.epochs, desc="training", unit="epoch", disable=quiet, leave=False)
+    with compiling_notice(bar) as notice:
+        engine.train(0)  # compiles the kernels (first run only) before the bar's clock runs
+    if notice.compiled:
+        bar.reset()
     try:
         done = 0
         for target in logged[1:]:
@@ -76,7 +85,7 @@ def run(
 
     t0 = time.perf_counter()
     with tqdm(total=len(recorder.epochs), desc="information", unit="epoch",
-              disable=quiet, leave=False) as est_bar:
+              disable=quiet, leave=False) as est_bar, compiling_notice(est_bar):
         information, training = recorder.tables(progress=est_bar.update)
     gradients = recorder.gradients_table()
     timings["estimate"] = time.perf_counter() - t0
@@ -102,7 +111,7 @@ def run(
     return RunResult(
         out=out, information=information, training=training, gradients=gradients,
         epochs_trained=recorder.n_epochs_trained, interrupted=interrupted, seconds=timings,
-        note=ib_note,
+        note=ib_note, chance_accuracy=recorder.chance_accuracy(),
     )
 
 
@@ -132,12 +141,14 @@ def summary(result: RunResult) -> str:
     """A few lines for the terminal: final accuracies and where the files went."""
     tr = result.training
     last = tr[tr["epoch"] == tr["epoch"].max()]
+    train_accuracy = float(np.nanmean(last["train_accuracy"]))
     lines = [
         f"{'interrupted after' if result.interrupted else 'trained'} "
         f"{result.epochs_trained} epochs x {tr['seed'].nunique()} seeds "
         f"in {result.seconds['total']:.1f} s",
-        f"final accuracy (mean over seeds): train {np.nanmean(last['train_accuracy']):.3f}, "
+        f"final accuracy (mean over seeds): train {train_accuracy:.3f}, "
         f"test {_mean_or_na(last['test_accuracy'])}",
+        *_chance_warning(train_accuracy, result.chance_accuracy),
         "time: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()),
         *([result.note] if result.note else []),
         f"results in {result.out}/: " + ", ".join(
@@ -145,6 +156,16 @@ def summary(result: RunResult) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def _chance_warning(train_accuracy: float, chance: float | None) -> list[str]:
+    """A warning line if the final train accuracy is no better than the majority class."""
+    if chance is None or not train_accuracy <= chance + CHANCE_MARGIN:
+        return []
+    return [
+        f"warning: final train accuracy {train_accuracy:.2f} is at chance level (majority "
+        f"class {chance:.2f}); the run may have diverged (lower --lr) or be too short"
+    ]
 
 
 def _mean_or_na(values: pd.Series) -> str:
