@@ -118,7 +118,61 @@ def test_config_file_errors(tmp_path, capsys):
     assert "not a valid TOML file" in capsys.readouterr().err
     bad.write_text('epochs = "ten"\n')
     assert main(["run", "--config", str(bad)]) == 2
-    assert "--epochs must be an integer" in capsys.readouterr().err
+    assert f"{bad}: epochs must be an integer, got 'ten'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('ib = "no"', "ib must be true or false, got 'no'"),
+        ('quiet = "no"', "quiet must be true or false, got 'no'"),
+        ("estimator_options = 5", "estimator_options must be a table of option tables"),
+        ("dataset = 5", "dataset must be a string, got 5"),
+        ('widths = "10,7"', "widths must be a list of integers, got '10,7'"),
+        ("estimators = 5", "estimators must be a list of strings, got 5"),
+        ("out = 5", "out must be a string, got 5"),
+        ('out = ""', "out must not be empty"),
+    ],
+)
+def test_config_file_types_one_line_exit_2(tmp_path, capsys, body, message):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(body + "\nepochs = 4\nseeds = 1\nlog_epochs = 2\n")
+    code = main(["run", "--config", str(cfg), "--quiet", "--out", str(tmp_path / "o")]
+                if "out" not in body else ["run", "--config", str(cfg), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{cfg}: {message}" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_ints_where_floats_are_declared_still_load(tmp_path):
+    from infoplane.cli import build_parser, resolve_config
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'lr = 1\nquiet = false\nout = "{tmp_path / "o"}"\n')
+    config, out, quiet = resolve_config(build_parser().parse_args(["run", "--config", str(cfg)]))
+    assert (config.lr, out, quiet) == (1, tmp_path / "o", False)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["run"], ["ib-curve"], ["reproduce", "--quick"]],
+)
+def test_out_must_be_a_directory(tmp_path, capsys, argv, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main([*argv, "--out", ""]) == 2
+    err = capsys.readouterr().err
+    assert "argument --out: expected a directory, got an empty path" in err
+    assert err.count("\n") == 1
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep me")
+    assert main([*argv, "--out", str(a_file)]) == 2
+    err = capsys.readouterr().err
+    assert f"argument --out: {a_file} exists and is not a directory" in err
+    assert err.count("\n") == 1
+    assert a_file.read_text() == "keep me"
+    assert list(tmp_path.iterdir()) == [a_file]
 
 
 def test_flags_override_config_file(tmp_path):

@@ -24,7 +24,7 @@ class _Notice(event.Listener):
     def __init__(self, bar: Any, text: str) -> None:
         self.bar = bar
         self.text = text
-        self.original = bar.desc.rstrip(": ")
+        self.original = getattr(bar, "desc", "").rstrip(": ")  # a disabled bar has none
         self.depth = 0
         self.compiled = False
 

@@ -187,9 +187,20 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     tables = [store.read_table(args.run_dir, name)
               for name in ("information", "training", "gradients")]
-    for path in write_run_figures(args.run_dir, *tables):
+    order = _estimator_order(args.run_dir)
+    for path in write_run_figures(args.run_dir, *tables, estimators=order):
         print(path)
     return 0
+
+
+def _estimator_order(run_dir: Path) -> tuple[str, ...]:
+    """The estimators as the run's config.toml names them (the first is the main one)."""
+    from infoplane import store
+    from infoplane.config import read_toml
+
+    path = run_dir / store.CONFIG
+    names = read_toml(path).get("estimators", ()) if path.is_file() else ()
+    return tuple(n for n in names if isinstance(n, str)) if isinstance(names, tuple) else ()
 
 
 def cmd_ib_curve(args: argparse.Namespace) -> int:

@@ -164,8 +164,10 @@ class Recorder:
             if progress is not None:
                 progress(len(epochs))
         information = pd.DataFrame({k: np.concatenate(v) for k, v in info.items()}, copy=False)
+        rank = {name: k for k, name in enumerate(options)}  # the config's estimator order
         information = information.sort_values(
-            ["estimator", "epoch", "layer", "seed"], kind="stable", ignore_index=True
+            ["estimator", "epoch", "layer", "seed"], kind="stable", ignore_index=True,
+            key=lambda column: column.map(rank) if column.name == "estimator" else column,
         )
         values = np.concatenate(metrics)
         training = pd.DataFrame({
