@@ -1,5 +1,7 @@
 """The command line as a user meets it: files written, one-line errors, exit codes."""
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -232,3 +234,74 @@ def test_interrupt_keeps_what_was_trained(tmp_path, monkeypatch, capsys):
     grads = pd.read_parquet(out / "gradients.parquet")
     assert 0 < info["epoch"].max() < 100
     assert grads["epoch"].max() == 3  # three one-epoch chunks trained before the interrupt
+
+
+def test_plot_on_a_malformed_column_is_one_line(run_dir, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in TABLES:
+        (copy / f"{name}.parquet").write_bytes((run_dir / f"{name}.parquet").read_bytes())
+    info = pd.read_parquet(copy / "information.parquet")
+    info["ixt"] = info["ixt"].astype(str)
+    info.to_parquet(copy / "information.parquet")
+    assert main(["plot", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert "information.parquet: column(s) ixt" in err and "should be numbers" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_plot_into_an_unwritable_place_is_one_line(run_dir, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in TABLES:
+        (copy / f"{name}.parquet").write_bytes((run_dir / f"{name}.parquet").read_bytes())
+    (copy / "snr.png").mkdir()  # a directory where a figure goes (unwritable even for root)
+    assert main(["plot", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {copy / 'snr.png'}" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not [p for p in copy.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_plot_into_a_read_only_directory_is_one_line(run_dir, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in TABLES:
+        (copy / f"{name}.parquet").write_bytes((run_dir / f"{name}.parquet").read_bytes())
+    copy.chmod(0o555)
+    try:
+        assert main(["plot", str(copy)]) == 2
+    finally:
+        copy.chmod(0o755)
+    err = capsys.readouterr().err
+    assert "cannot write" in err and err.count("\n") == 1
+
+
+def test_first_estimator_named_is_the_main_figure(tmp_path):
+    out = tmp_path / "two"
+    assert main(["run", "--estimator", "binning", "--estimator", "adaptive", "--epochs", "20",
+                 "--seeds", "2", "--log-epochs", "5", "--quiet", "--out", str(out)]) == 0
+    assert (out / "information_plane_adaptive.png").exists()
+    assert not (out / "information_plane_binning.png").exists()
+    info = pd.read_parquet(out / "information.parquet")
+    assert list(dict.fromkeys(info["estimator"])) == ["binning", "adaptive"]
+    # a table sorted by name (as older versions wrote it): the config's order still rules
+    info.sort_values("estimator", kind="stable").to_parquet(out / "information.parquet")
+    for png in out.glob("*.png"):
+        png.unlink()
+    assert main(["plot", str(out)]) == 0
+    assert (out / "information_plane_adaptive.png").exists()
+    assert not (out / "information_plane_binning.png").exists()
+
+
+@pytest.mark.parametrize("flags", [["--lr", "1e30", "--optimizer", "sgd"], ["--lr", "1e6"]])
+def test_a_run_at_chance_says_so_and_its_norms_are_finite(tmp_path, capsys, flags):
+    out = tmp_path / "c"
+    assert main(["run", *flags, "--epochs", "20", "--seeds", "2", "--log-epochs", "5",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "is at chance level (majority class 0.5" in printed and "lower --lr" in printed
+    grads = pd.read_parquet(out / "gradients.parquet")
+    assert np.isfinite(grads[["grad_mean_norm", "grad_std_norm", "weight_norm"]]).all().all()
+    assert (grads["weight_norm"] > 1e5).all()

@@ -71,3 +71,27 @@ def test_reused_memory_is_overwritten_and_fresh_memory_is_not(recorded):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(reused[0], fresh[-1])  # all views of one memory
     assert not np.array_equal(fresh[0], fresh[-1])
+
+
+def test_non_finite_gradient_statistics_are_divergence(recorded):
+    from infoplane.errors import InfoplaneError
+
+    _, setup, recorder, _ = recorded
+    n_layers = setup.layout.n_layers
+    stats = np.ones((3, 3, n_layers, 3))
+    stats[1, 2, 0, 2] = np.inf  # seed 2's weight norm in the second of these epochs
+    trained = recorder.n_epochs_trained
+    with pytest.raises(InfoplaneError, match=(
+        rf"^training diverged: NaN or infinite gradient or weight norms at epoch "
+        rf"{trained + 2} for seed\(s\) 2; lower --lr$"
+    )):
+        recorder.gradients(stats)
+    assert recorder.n_epochs_trained == trained  # nothing kept
+
+
+def test_chance_accuracy_is_the_majority_class_fraction_of_the_training_labels(recorded):
+    data, setup, recorder, _ = recorded
+    fractions = [max(np.mean(data.y[m] == 0), np.mean(data.y[m] == 1))
+                 for m in setup.train_mask]
+    assert recorder.chance_accuracy() == pytest.approx(np.mean(fractions))
+    assert 0.5 <= recorder.chance_accuracy() < 0.6
