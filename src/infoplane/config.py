@@ -7,6 +7,7 @@ Defaults are the paper's preset (Shwartz-Ziv & Tishby 2017 and its released code
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import tomllib
 import types
@@ -160,13 +161,18 @@ def check_types(values: dict[str, Any], *, source: str | None = None) -> None:
     InfoplaneError
         "SOURCE: KEY must be KIND, got VALUE" for the first value of the wrong type.
     """
-    hints = {**get_type_hints(RunConfig), **EXTRA_KEYS}
+    hints = _declared_types()
     for name, value in values.items():
         hint = hints.get(name)
         if hint is None or _matches(value, hint):
             continue
         label = f"{source}: {name}" if source is not None else _flag(name)
         raise InfoplaneError(f"{label} must be {_kind(hint)}, got {value!r}")
+
+
+@functools.cache
+def _declared_types() -> dict[str, Any]:
+    return {**get_type_hints(RunConfig), **EXTRA_KEYS}
 
 
 def _matches(value: Any, hint: Any) -> bool:

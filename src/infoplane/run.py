@@ -64,11 +64,11 @@ def run(
     recorder.snapshot(0, engine.params)
     interrupted = False
     bar = tqdm(total=config.epochs, desc="training", unit="epoch", disable=quiet, leave=False)
-    with compiling_notice(bar) as notice:
-        engine.train(0)  # compiles the kernels (first run only) before the bar's clock runs
-    if notice.compiled:
-        bar.reset()
     try:
+        with compiling_notice(bar) as notice:
+            engine.train(0)  # compiles the kernels (first run only) before the clock runs
+        if notice.compiled:
+            bar.reset()
         done = 0
         for target in logged[1:]:
             while done < target:
