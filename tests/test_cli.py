@@ -136,7 +136,8 @@ def test_config_file_errors(tmp_path, capsys):
         ('out = ""', "out must not be empty"),
     ],
 )
-def test_config_file_types_one_line_exit_2(tmp_path, capsys, body, message):
+def test_config_file_types_one_line_exit_2(tmp_path, capsys, monkeypatch, body, message):
+    monkeypatch.chdir(tmp_path)  # out = "" must not mean the current directory
     cfg = tmp_path / "c.toml"
     cfg.write_text(body + "\nepochs = 4\nseeds = 1\nlog_epochs = 2\n")
     code = main(["run", "--config", str(cfg), "--quiet", "--out", str(tmp_path / "o")]
@@ -145,7 +146,7 @@ def test_config_file_types_one_line_exit_2(tmp_path, capsys, body, message):
     assert code == 2
     assert f"{cfg}: {message}" in err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert not (tmp_path / "o").exists()
+    assert list(tmp_path.iterdir()) == [cfg]
 
 
 def test_ints_where_floats_are_declared_still_load(tmp_path):
