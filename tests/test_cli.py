@@ -160,7 +160,12 @@ def test_ints_where_floats_are_declared_still_load(tmp_path):
 
 @pytest.mark.parametrize(
     "argv",
-    [["run"], ["ib-curve"], ["reproduce", "--quick"]],
+    [  # small settings, so that a regression is a short run, not a paper-scale one
+        ["run", "--epochs", "2", "--seeds", "1", "--log-epochs", "2", "--quiet"],
+        ["ib-curve", "--betas", "2", "--quiet"],
+        ["reproduce", "--quick", "--seeds", "1", "--epochs", "2", "--log-epochs", "2",
+         "--critique-seeds", "1", "--critique-log-epochs", "2", "--quiet"],
+    ],
 )
 def test_out_must_be_a_directory(tmp_path, capsys, argv, monkeypatch):
     monkeypatch.chdir(tmp_path)
