@@ -1,5 +1,7 @@
 """The command line as a user meets it: files written, one-line errors, exit codes."""
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -118,7 +120,67 @@ def test_config_file_errors(tmp_path, capsys):
     assert "not a valid TOML file" in capsys.readouterr().err
     bad.write_text('epochs = "ten"\n')
     assert main(["run", "--config", str(bad)]) == 2
-    assert "--epochs must be an integer" in capsys.readouterr().err
+    assert f"{bad}: epochs must be an integer, got 'ten'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('ib = "no"', "ib must be true or false, got 'no'"),
+        ('quiet = "no"', "quiet must be true or false, got 'no'"),
+        ("estimator_options = 5", "estimator_options must be a table of option tables"),
+        ("dataset = 5", "dataset must be a string, got 5"),
+        ('widths = "10,7"', "widths must be a list of integers, got '10,7'"),
+        ("estimators = 5", "estimators must be a list of strings, got 5"),
+        ("out = 5", "out must be a string, got 5"),
+        ('out = ""', "out must not be empty"),
+    ],
+)
+def test_config_file_types_one_line_exit_2(tmp_path, capsys, monkeypatch, body, message):
+    monkeypatch.chdir(tmp_path)  # out = "" must not mean the current directory
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(body + "\nepochs = 4\nseeds = 1\nlog_epochs = 2\n")
+    code = main(["run", "--config", str(cfg), "--quiet", "--out", str(tmp_path / "o")]
+                if "out" not in body else ["run", "--config", str(cfg), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{cfg}: {message}" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [cfg]
+
+
+def test_ints_where_floats_are_declared_still_load(tmp_path):
+    from infoplane.cli import build_parser, resolve_config
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'lr = 1\nquiet = false\nout = "{tmp_path / "o"}"\n')
+    config, out, quiet = resolve_config(build_parser().parse_args(["run", "--config", str(cfg)]))
+    assert (config.lr, out, quiet) == (1, tmp_path / "o", False)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [  # small settings, so that a regression is a short run, not a paper-scale one
+        ["run", "--epochs", "2", "--seeds", "1", "--log-epochs", "2", "--quiet"],
+        ["ib-curve", "--betas", "2", "--quiet"],
+        ["reproduce", "--quick", "--seeds", "1", "--epochs", "2", "--log-epochs", "2",
+         "--critique-seeds", "1", "--critique-log-epochs", "2", "--quiet"],
+    ],
+)
+def test_out_must_be_a_directory(tmp_path, capsys, argv, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main([*argv, "--out", ""]) == 2
+    err = capsys.readouterr().err
+    assert "argument --out: expected a directory, got an empty path" in err
+    assert err.count("\n") == 1
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep me")
+    assert main([*argv, "--out", str(a_file)]) == 2
+    err = capsys.readouterr().err
+    assert f"argument --out: {a_file} exists and is not a directory" in err
+    assert err.count("\n") == 1
+    assert a_file.read_text() == "keep me"
+    assert list(tmp_path.iterdir()) == [a_file]
 
 
 def test_flags_override_config_file(tmp_path):
@@ -163,7 +225,7 @@ def test_interrupt_keeps_what_was_trained(tmp_path, monkeypatch, capsys):
     original = ensemble.CpuEnsemble.train
 
     def train_then_interrupt(self, n_epochs):
-        calls["n"] += 1
+        calls["n"] += n_epochs > 0  # not the warm-up call, train(0), that compiles
         if calls["n"] == 4:
             raise KeyboardInterrupt
         return original(self, n_epochs)
@@ -238,3 +300,73 @@ def test_ib_analysis_bins_as_the_information_table(tmp_path):
     both = layers.merge(info, on=["seed", "epoch", "layer"], suffixes=("_ib", ""))
     assert len(both) == len(layers) > 0
     np.testing.assert_allclose(both["ixt_ib"], both["ixt"], atol=1e-9)
+
+def test_plot_on_a_malformed_column_is_one_line(run_dir, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in TABLES:
+        (copy / f"{name}.parquet").write_bytes((run_dir / f"{name}.parquet").read_bytes())
+    info = pd.read_parquet(copy / "information.parquet")
+    info["ixt"] = info["ixt"].astype(str)
+    info.to_parquet(copy / "information.parquet")
+    assert main(["plot", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert "information.parquet: column(s) ixt" in err and "should be numbers" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_plot_into_an_unwritable_place_is_one_line(run_dir, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in TABLES:
+        (copy / f"{name}.parquet").write_bytes((run_dir / f"{name}.parquet").read_bytes())
+    (copy / "snr.png").mkdir()  # a directory where a figure goes (unwritable even for root)
+    assert main(["plot", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {copy / 'snr.png'}" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not [p for p in copy.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_plot_into_a_read_only_directory_is_one_line(run_dir, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in TABLES:
+        (copy / f"{name}.parquet").write_bytes((run_dir / f"{name}.parquet").read_bytes())
+    copy.chmod(0o555)
+    try:
+        assert main(["plot", str(copy)]) == 2
+    finally:
+        copy.chmod(0o755)
+    err = capsys.readouterr().err
+    assert "cannot write" in err and err.count("\n") == 1
+
+
+def test_first_estimator_named_is_the_main_figure(tmp_path):
+    out = tmp_path / "two"
+    assert main(["run", "--estimator", "binning", "--estimator", "adaptive", "--epochs", "20",
+                 "--seeds", "2", "--log-epochs", "5", "--quiet", "--out", str(out)]) == 0
+    assert (out / "information_plane_adaptive.png").exists()
+    assert not (out / "information_plane_binning.png").exists()
+    info = pd.read_parquet(out / "information.parquet")
+    assert list(dict.fromkeys(info["estimator"])) == ["binning", "adaptive"]
+    # a table sorted by name (as older versions wrote it): the config's order still rules
+    info.sort_values("estimator", kind="stable").to_parquet(out / "information.parquet")
+    for png in out.glob("*.png"):
+        png.unlink()
+    assert main(["plot", str(out)]) == 0
+    assert (out / "information_plane_adaptive.png").exists()
+    assert not (out / "information_plane_binning.png").exists()
+
+
+@pytest.mark.parametrize("flags", [["--lr", "1e30", "--optimizer", "sgd"], ["--lr", "1e6"]])
+def test_a_run_at_chance_says_so_and_its_norms_are_finite(tmp_path, capsys, flags):
+    out = tmp_path / "c"
+    assert main(["run", *flags, "--epochs", "20", "--seeds", "2", "--log-epochs", "5",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "is at chance level (majority class 0.5" in printed and "lower --lr" in printed
+    grads = pd.read_parquet(out / "gradients.parquet")
+    assert np.isfinite(grads[["grad_mean_norm", "grad_std_norm", "weight_norm"]]).all().all()
+    assert (grads["weight_norm"] > 1e5).all()

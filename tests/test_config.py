@@ -41,3 +41,49 @@ def test_dataset_version_round_trips_and_old_files_load_without_it(tmp_path):
     assert RunConfig.from_toml(path) == config
     with pytest.raises(InfoplaneError, match="dataset_version must be a string"):
         RunConfig(dataset_version=3)
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('ib = "no"', "ib must be true or false, got 'no'"),
+        ("estimator_options = 5", "estimator_options must be a table of option tables"),
+        ("estimator_options = {kde = 3}", "estimator_options must be a table of option tables"),
+        ("dataset = 5", "dataset must be a string, got 5"),
+        ('widths = "10,7"', "widths must be a list of integers, got '10,7'"),
+        ("widths = [10, 7.5]", "widths must be a list of integers"),
+        ("estimators = 5", "estimators must be a list of strings, got 5"),
+        ("epochs = 2.5", "epochs must be an integer, got 2.5"),
+        ("lr = true", "lr must be a number, got True"),
+        ('soft_labels = "x"', "soft_labels must be a number, got 'x'"),
+        ('device = ["cpu"]', "device must be a string"),
+    ],
+)
+def test_every_key_is_checked_against_its_declared_type(tmp_path, body, message):
+    path = tmp_path / "c.toml"
+    path.write_text(body + "\n")
+    with pytest.raises(InfoplaneError) as info:
+        RunConfig.from_toml(path)
+    assert str(info.value).startswith(f"{path}: {message}")
+    assert "\n" not in str(info.value)
+
+
+def test_python_arguments_are_type_checked_under_their_flag_names():
+    with pytest.raises(InfoplaneError, match="^--ib must be true or false, got 'no'$"):
+        RunConfig(ib="no")
+    with pytest.raises(InfoplaneError, match="^--widths must be a list of integers, got '10,7'$"):
+        RunConfig(widths="10,7")
+
+
+def test_ints_where_floats_are_declared_and_lists_where_tuples_are(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("lr = 1\nmomentum = 0\nwidths = [4, 3]\nsoft_labels = 2\n")
+    config = RunConfig.from_toml(path)
+    assert (config.lr, config.momentum, config.widths, config.soft_labels) == (1, 0, (4, 3), 2)
+
+
+def test_learning_rate_beyond_float32_is_refused_before_training():
+    with pytest.raises(InfoplaneError, match="--lr must be <= 3.4e"):
+        RunConfig(lr=1e39)
+    with pytest.raises(InfoplaneError, match="--weight-decay must be in"):
+        RunConfig(weight_decay=1e39)
+    assert RunConfig(lr=1e30).lr == 1e30

@@ -194,3 +194,26 @@ def test_information_table_has_stderr_columns(recorded):
     information, _ = recorded[2].tables()
     # binning is deterministic: no Monte Carlo error
     assert information["ixt_stderr"].isna().all() and information["ity_stderr"].isna().all()
+
+def test_non_finite_gradient_statistics_are_divergence(recorded):
+    from infoplane.errors import InfoplaneError
+
+    _, setup, recorder, _ = recorded
+    n_layers = setup.layout.n_layers
+    stats = np.ones((3, 3, n_layers, 3))
+    stats[1, 2, 0, 2] = np.inf  # seed 2's weight norm in the second of these epochs
+    trained = recorder.n_epochs_trained
+    with pytest.raises(InfoplaneError, match=(
+        rf"^training diverged: NaN or infinite gradient or weight norms at epoch "
+        rf"{trained + 2} for seed\(s\) 2; lower --lr$"
+    )):
+        recorder.gradients(stats)
+    assert recorder.n_epochs_trained == trained  # nothing kept
+
+
+def test_chance_accuracy_is_the_majority_class_fraction_of_the_training_labels(recorded):
+    data, setup, recorder, _ = recorded
+    fractions = [max(np.mean(data.y[m] == 0), np.mean(data.y[m] == 1))
+                 for m in setup.train_mask]
+    assert recorder.chance_accuracy() == pytest.approx(np.mean(fractions))
+    assert 0.5 <= recorder.chance_accuracy() < 0.6

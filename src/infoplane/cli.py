@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from infoplane.errors import InfoplaneError
+from infoplane.errors import InfoplaneError, check
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -41,6 +41,16 @@ def _number_list(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated integers like 10,7,5,4,3, got {text!r}"
         ) from None
+
+
+def _out_dir(text: str) -> Path:
+    """An output directory: not empty, and not an existing file."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a directory, got an empty path")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} exists and is not a directory")
+    return path
 
 
 def _estimator_option(text: str) -> tuple[str, str, Any]:
@@ -101,7 +111,7 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ib", action="store_true", default=None,
                    help="also place the layers against the Information Bottleneck bound")
     g.add_argument("--device", help="cpu (default) or cuda")
-    p.add_argument("--out", type=Path, help="run directory (default runs/DATASET-TIME)")
+    p.add_argument("--out", type=_out_dir, help="run directory (default runs/DATASET-TIME)")
     p.add_argument("--overwrite", action="store_true", help="replace the run that --out "
                    "holds (its own files only; anything else there is kept)")
     p.add_argument("--resume", type=Path, metavar="DIR", help="continue the interrupted or "
@@ -126,11 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     curve.add_argument("--soft-labels", type=float, metavar="GAMMA",
                        help="built-in tasks only: p(y=1|x) = sigmoid(GAMMA (score(x) - theta))")
     curve.add_argument("--betas", type=int, default=200, help="betas swept (default 200)")
-    curve.add_argument("--out", type=Path, required=True, help="output directory")
+    curve.add_argument("--out", type=_out_dir, required=True, help="output directory")
     curve.add_argument("--quiet", action="store_true", help="print nothing")
     rep = sub.add_parser("reproduce", help="every experiment of the paper and its critiques, "
                          "one HTML report")
-    rep.add_argument("--out", type=Path, help="output directory (default "
+    rep.add_argument("--out", type=_out_dir, help="output directory (default "
                      "runs/reproduce-TIME): runs/, figures/, tables, index.html")
     rep.add_argument("--quick", action="store_true", help="a reduced version (5 seeds, 2000 "
                      "epochs) for a first look in a minute or two; default: the paper's "
@@ -171,16 +181,18 @@ def _add_sweep_parser(sub: Any) -> None:
 
 def resolve_config(args: argparse.Namespace) -> tuple[Any, Path, bool]:
     """The run's config (file, then flags), output directory and quietness."""
-    from infoplane.config import RunConfig, read_toml
+    from infoplane.config import RunConfig, check_types, read_toml
     from infoplane.errors import check
 
     values: dict[str, Any] = {}
     out, quiet = args.out, bool(args.quiet)
     if args.config is not None:
         values = read_toml(args.config)
+        check_types(values, source=str(args.config))
         file_out = values.pop("out", None)
-        quiet = bool(values.pop("quiet", quiet)) or bool(args.quiet)
+        quiet = values.pop("quiet", False) or quiet
         if out is None and file_out is not None:
+            check(bool(file_out.strip()), f"{args.config}: out must not be empty")
             out = Path(file_out)
     skip = {"command", "config", "out", "quiet", "estimator_option", "overwrite", "resume"}
     for key, value in vars(args).items():
@@ -247,9 +259,20 @@ def cmd_plot(args: argparse.Namespace) -> int:
               "what it measured so far", file=sys.stderr)
     tables = [store.read_table(args.run_dir, name, complete=False)
               for name in ("information", "training", "gradients")]
-    for path in write_run_figures(args.run_dir, *tables):
+    order = _estimator_order(args.run_dir)
+    for path in write_run_figures(args.run_dir, *tables, estimators=order):
         print(path)
     return 0
+
+
+def _estimator_order(run_dir: Path) -> tuple[str, ...]:
+    """The estimators as the run's config.toml names them (the first is the main one)."""
+    from infoplane import store
+    from infoplane.config import read_toml
+
+    path = run_dir / store.CONFIG
+    names = read_toml(path).get("estimators", ()) if path.is_file() else ()
+    return tuple(n for n in names if isinstance(n, str)) if isinstance(names, tuple) else ()
 
 
 def cmd_ib_curve(args: argparse.Namespace) -> int:
@@ -257,7 +280,6 @@ def cmd_ib_curve(args: argparse.Namespace) -> int:
 
     from infoplane import bound, store
     from infoplane.datasets import load_dataset
-    from infoplane.errors import check
     from infoplane.plots import write_ib_figure
 
     check(args.betas >= 2, f"--betas must be >= 2, got {args.betas}")

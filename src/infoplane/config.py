@@ -7,17 +7,22 @@ Defaults are the paper's preset (Shwartz-Ziv & Tishby 2017 and its released code
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import tomllib
+import types
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from infoplane.errors import InfoplaneError, check
 from infoplane.nets.activations import ACTIVATIONS
 
 OPTIMIZERS = ("adam", "sgd")
 DEVICES = ("cpu", "cuda")
+FLOAT32_MAX = 3.4028234663852886e38
+"""The largest float32: the training kernels take the learning rate and weight decay
+in float32, so larger values would become infinite."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class RunConfig:
     :func:`infoplane.run.with_dataset_version`); None in configs written before it."""
 
     def __post_init__(self) -> None:
+        check_types({f.name: getattr(self, f.name) for f in fields(self)})
         object.__setattr__(self, "widths", tuple(self.widths))
         object.__setattr__(self, "estimators", tuple(dict.fromkeys(self.estimators)))
         check(len(self.widths) > 0, "--widths must name at least one hidden layer")
@@ -67,8 +73,11 @@ class RunConfig:
         )
         check(self.device in DEVICES, f"unknown --device {self.device!r}; choose cpu or cuda")
         _positive(self.lr, "lr")
+        check(self.lr <= FLOAT32_MAX, f"--lr must be <= {FLOAT32_MAX:.3g} (float32), "
+              f"got {self.lr!r}")
         check(0.0 <= self.momentum < 1.0, f"--momentum must be in [0, 1), got {self.momentum}")
-        check(self.weight_decay >= 0.0, f"--weight-decay must be >= 0, got {self.weight_decay}")
+        check(0.0 <= self.weight_decay <= FLOAT32_MAX,
+              f"--weight-decay must be in [0, {FLOAT32_MAX:.3g}], got {self.weight_decay}")
         for name in ("batch_size", "epochs", "seeds", "bins"):
             _positive_int(getattr(self, name), name)
         _int(self.seed, "seed")
@@ -97,8 +106,11 @@ class RunConfig:
 
     @classmethod
     def from_toml(cls, path: str | Path) -> RunConfig:
-        """Read a config file; unknown keys and bad values raise InfoplaneError."""
-        return cls.from_mapping(read_toml(path), source=str(path))
+        """Read a config file; unknown keys, wrong types and bad values raise
+        InfoplaneError."""
+        values = read_toml(path)
+        check_types(values, source=str(path))
+        return cls.from_mapping(values, source=str(path))
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any], *, source: str = "config") -> RunConfig:
@@ -146,6 +158,76 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         if isinstance(values.get(key), list):
             values[key] = tuple(values[key])
     return values
+
+
+EXTRA_KEYS: dict[str, Any] = {"out": str, "quiet": bool}
+"""Keys a config file may hold besides RunConfig's fields (the CLI's --out and --quiet)."""
+
+
+def check_types(values: dict[str, Any], *, source: str | None = None) -> None:
+    """Check every known key of ``values`` against its declared type.
+
+    The types are RunConfig's field annotations (and :data:`EXTRA_KEYS`); unknown keys
+    are left to the caller. Integers are accepted where a float is declared, lists where
+    a tuple is. ``source`` (a file name) makes the message name the key as written in
+    that file; without it the key is named as its flag.
+
+    Raises
+    ------
+    InfoplaneError
+        "SOURCE: KEY must be KIND, got VALUE" for the first value of the wrong type.
+    """
+    hints = _declared_types()
+    for name, value in values.items():
+        hint = hints.get(name)
+        if hint is None or _matches(value, hint):
+            continue
+        label = f"{source}: {name}" if source is not None else _flag(name)
+        raise InfoplaneError(f"{label} must be {_kind(hint)}, got {value!r}")
+
+
+@functools.cache
+def _declared_types() -> dict[str, Any]:
+    return {**get_type_hints(RunConfig), **EXTRA_KEYS}
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    """Whether ``value`` has the declared type ``hint`` (the subset RunConfig uses)."""
+    origin, args = get_origin(hint), get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (Union, types.UnionType):
+        return any(_matches(value, arg) for arg in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if origin is tuple:
+        return isinstance(value, tuple | list) and all(_matches(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            _matches(k, args[0]) and _matches(v, args[1]) for k, v in value.items()
+        )
+    raise TypeError(f"no type check for {hint!r}")  # a bug: a new kind of field
+
+
+def _kind(hint: Any) -> str:
+    """``hint`` in words, for messages."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, types.UnionType):
+        return " or ".join(_kind(arg) for arg in args if arg is not type(None))
+    if origin is tuple:
+        return f"a list of {_kind(args[0]).split(' ', 1)[1]}s"
+    if origin is dict:
+        return "a table of option tables, like [estimator_options.kde] sigma2 = 0.05"
+    return {bool: "true or false", int: "an integer", float: "a number",
+            str: "a string"}[hint]
 
 
 def _toml_value(value: Any) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class InfoplaneError(ValueError):
     """A user error: the CLI prints its one-line message and exits with code 2."""
@@ -11,3 +13,21 @@ def check(condition: bool, message: str) -> None:
     """Raise :class:`InfoplaneError` with ``message`` unless ``condition`` holds."""
     if not condition:
         raise InfoplaneError(message)
+
+
+class StorageError(InfoplaneError):
+    """A file could not be written (full disk, read-only path, a file in the way)."""
+
+
+def os_error(exc: OSError, what: str) -> StorageError:
+    """A one-line user error for an operating-system error while ``what``."""
+    reasons = {
+        errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+        errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+        errno.ENOTDIR: "a part of the path is a file, not a directory",
+        errno.EEXIST: "a part of the path is a file, not a directory",
+    }
+    where = f" ({exc.filename})" if exc.filename else ""
+    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    return StorageError(f"{what}: {reason}{where}")

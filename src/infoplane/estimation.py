@@ -79,7 +79,7 @@ def estimate(
         ))
         if progress is not None:
             progress(len(group))
-    return merge_tables(parts)
+    return merge_tables(parts, tuple(recorder.options))
 
 
 def estimate_in_memory(
@@ -91,7 +91,7 @@ def estimate_in_memory(
         parts.append(recorder.estimate(group, batch=batch))
         if progress is not None:
             progress(len(group))
-    return merge_tables(parts)
+    return merge_tables(parts, tuple(recorder.options))
 
 
 def snapshot_batch(recorder: Recorder, available: int | None = None) -> int:

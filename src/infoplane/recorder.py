@@ -8,7 +8,7 @@ the estimators, so memory stays small whatever the number of logged epochs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -55,20 +55,40 @@ class Recorder:
 
         Raises InfoplaneError if any seed's parameters are not finite (divergence).
         """
-        bad = ~np.isfinite(params).all(axis=1)
-        if bad.any():
-            seeds = [self.setup.seeds[i] for i in np.flatnonzero(bad)]
-            raise InfoplaneError(
-                f"training diverged: NaN or infinite weights at epoch {epoch} for seed(s) "
-                f"{', '.join(map(str, seeds[:5]))}; lower --lr"
-            )
+        self._check_finite(~np.isfinite(params).all(axis=1), "weights", epoch)
         self.epochs.append(int(epoch))
         self._params.append(params)
         self._ranges = None
 
     def gradients(self, stats: np.ndarray) -> None:
-        """Append the next epochs' gradient statistics, (epochs, seeds, layers, 3)."""
+        """Append the next epochs' gradient statistics, (epochs, seeds, layers, 3).
+
+        Raises InfoplaneError if any of them is not finite (divergence: the gradient or
+        weight norms of a seed overflowed).
+        """
+        finite = np.isfinite(stats).all(axis=(2, 3))  # (epochs, seeds)
+        if not finite.all():
+            first = int(np.flatnonzero(~finite.all(axis=1))[0])
+            self._check_finite(~finite[first], "gradient or weight norms",
+                               self.n_epochs_trained + first + 1)
         self._grad_stats.append(stats)
+
+    def _check_finite(self, bad: np.ndarray, what: str, epoch: int) -> None:
+        """Raise the divergence error if any seed is flagged in ``bad`` (seeds,)."""
+        if bad.any():
+            seeds = [self.setup.seeds[i] for i in np.flatnonzero(bad)]
+            raise InfoplaneError(
+                f"training diverged: NaN or infinite {what} at epoch {epoch} for seed(s) "
+                f"{', '.join(map(str, seeds[:5]))}; lower --lr"
+            )
+
+    def chance_accuracy(self) -> float:
+        """The train accuracy of always answering the most frequent class: per seed, the
+        majority class's fraction of its training labels, averaged over seeds."""
+        n_classes = int(self.data.y.max()) + 1
+        counts = np.stack([np.bincount(self.data.y[mask], minlength=n_classes)
+                           for mask in self.setup.train_mask])
+        return float(np.mean(counts.max(axis=1) / counts.sum(axis=1)))
 
     @property
     def n_epochs_trained(self) -> int:
@@ -128,7 +148,7 @@ class Recorder:
             parts.append(self.estimate(epochs))
             if progress is not None:
                 progress(len(epochs))
-        return merge_tables(parts)
+        return merge_tables(parts, tuple(self.options))
 
     def estimate(
         self, at: list[int], estimators: tuple[str, ...] | None = None, *,
@@ -262,13 +282,16 @@ def binning_options(config: RunConfig) -> BinningOptions:
 
 
 def merge_tables(
-    parts: list[tuple[pd.DataFrame, pd.DataFrame]],
+    parts: list[tuple[pd.DataFrame, pd.DataFrame]], estimators: Sequence[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The information and training tables from :meth:`Recorder.estimate`'s parts, in
-    epoch order: information sorted by estimator, epoch, layer, seed."""
+    epoch order: information sorted by estimator (in the order of ``estimators``, the
+    config's), epoch, layer, seed."""
     information = pd.concat([p[0] for p in parts], ignore_index=True)
+    rank = {name: k for k, name in enumerate(estimators)}
     information = information.sort_values(
-        ["estimator", "epoch", "layer", "seed"], kind="stable", ignore_index=True
+        ["estimator", "epoch", "layer", "seed"], kind="stable", ignore_index=True,
+        key=lambda column: column.map(rank) if column.name == "estimator" else column,
     )
     training = pd.concat([p[1] for p in parts], ignore_index=True)
     training = training.sort_values(["epoch", "seed"], kind="stable", ignore_index=True)

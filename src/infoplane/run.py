@@ -16,16 +16,19 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from infoplane import checkpoint, estimation, store
+from infoplane._compiling import compiling_notice
 from infoplane.config import RunConfig
 from infoplane.datasets import Dataset, load_dataset
-from infoplane.errors import InfoplaneError
+from infoplane.errors import InfoplaneError, StorageError, os_error
 from infoplane.nets.ensemble import EngineState, make_engine, make_setup
 from infoplane.nets.schedule import log_spaced_epochs
 from infoplane.recorder import Recorder
-from infoplane.rundir import STATUS, RunDir, os_error, read_status, signals_held
+from infoplane.rundir import STATUS, RunDir, read_status, signals_held
 
 MAX_CHUNK = 64
 """Epochs trained per engine call at most, so progress and Ctrl-C respond quickly."""
+CHANCE_MARGIN = 0.01
+"""A final train accuracy within this of the majority-class fraction is at chance."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class RunResult:
     interrupted: bool
     seconds: dict[str, float]
     note: str | None = None
+    chance_accuracy: float | None = None
+    """Train accuracy of always answering the majority class (mean over seeds)."""
 
 
 def run(
@@ -108,9 +113,10 @@ def run(
             )
             _mark(rd, "failed", reason=str(error))
             raise error from None
-        except OSError as exc:
-            error = os_error(exc, f"cannot write the run to {out}")
-            error = InfoplaneError(f"{error}{_kept(rd)}")
+        except (OSError, StorageError) as exc:
+            error = exc if isinstance(exc, StorageError) else os_error(
+                exc, f"cannot write the run to {out}")
+            error = StorageError(f"{error}{_kept(rd)}")
             _mark(rd, "failed", reason=str(error))
             raise error from None
         except Exception as exc:
@@ -206,6 +212,11 @@ def _run(
     bar = tqdm(total=config.epochs, initial=done, desc="training", unit="epoch",
                disable=quiet, leave=False)
     try:
+        with compiling_notice(bar) as notice:
+            engine.train(0)  # compiles the kernels (first run only) before the clock runs
+        if notice.compiled:
+            bar.reset()
+            bar.update(done)
         for target in (int(t) for t in logged[1:] if t > done):
             while done < target:
                 n = int(min(MAX_CHUNK, target - done))
@@ -232,7 +243,7 @@ def _run(
         rd.set_status("running", phase="estimation")
         estimate = partial(estimation.estimate, recorder, out, batch=batch, claim=rd.claim)
     with tqdm(total=len(recorder.epochs), desc="information", unit="epoch",
-              disable=quiet, leave=False) as est_bar:
+              disable=quiet, leave=False) as est_bar, compiling_notice(est_bar):
         information, training = estimate(progress=est_bar.update)
     gradients = recorder.gradients_table()
     timings["estimate"] = time.perf_counter() - t0
@@ -269,7 +280,7 @@ def _run(
     return RunResult(
         out=out, information=information, training=training, gradients=gradients,
         epochs_trained=recorder.n_epochs_trained, interrupted=interrupted, seconds=timings,
-        note=ib_note,
+        note=ib_note, chance_accuracy=recorder.chance_accuracy(),
     )
 
 
@@ -346,12 +357,14 @@ def summary(result: RunResult) -> str:
     """A few lines for the terminal: final accuracies and where the files went."""
     tr = result.training
     last = tr[tr["epoch"] == tr["epoch"].max()]
+    train_accuracy = float(np.nanmean(last["train_accuracy"]))
     lines = [
         f"{'interrupted after' if result.interrupted else 'trained'} "
         f"{result.epochs_trained} epochs x {tr['seed'].nunique()} seeds "
         f"in {result.seconds['total']:.1f} s",
-        f"final accuracy (mean over seeds): train {np.nanmean(last['train_accuracy']):.3f}, "
+        f"final accuracy (mean over seeds): train {train_accuracy:.3f}, "
         f"test {_mean_or_na(last['test_accuracy'])}",
+        *_chance_warning(train_accuracy, result.chance_accuracy),
         "time: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()),
         *([result.note] if result.note else []),
         f"results in {result.out}/: " + ", ".join(
@@ -359,6 +372,16 @@ def summary(result: RunResult) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def _chance_warning(train_accuracy: float, chance: float | None) -> list[str]:
+    """A warning line if the final train accuracy is no better than the majority class."""
+    if chance is None or not train_accuracy <= chance + CHANCE_MARGIN:
+        return []
+    return [
+        f"warning: final train accuracy {train_accuracy:.2f} is at chance level (majority "
+        f"class {chance:.2f}); the run may have diverged (lower --lr) or be too short"
+    ]
 
 
 def _mean_or_na(values: pd.Series) -> str:

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from infoplane.errors import InfoplaneError
+from infoplane.errors import InfoplaneError, os_error
 
 STATUS = "status.json"
 MANIFEST = "manifest.json"
@@ -91,20 +91,6 @@ def read_status(run_dir: str | Path) -> Status | None:
         if not _alive(status.pid):
             status = replace(status, state="killed")
     return status
-
-
-def os_error(exc: OSError, what: str) -> InfoplaneError:
-    """A one-line user error for an operating-system error while ``what``."""
-    reasons = {
-        errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
-        errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
-        errno.EPERM: "operation not permitted",
-        errno.ENOTDIR: "a part of the path is a file, not a directory",
-        errno.EEXIST: "a part of the path is a file, not a directory",
-    }
-    where = f" ({exc.filename})" if exc.filename else ""
-    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
-    return InfoplaneError(f"{what}: {reason}{where}")
 
 
 class RunDir:

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from infoplane.errors import InfoplaneError
+from infoplane.errors import InfoplaneError, os_error
 
 CONFIG = "config.toml"
 LABELS = "labels.json"
@@ -33,6 +33,9 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
 }
 """Required columns of each table; ``ixt``/``ity`` are in bits, losses in nats."""
 
+TEXT_COLUMNS = ("estimator",)
+"""The only columns of SCHEMAS that hold text; every other one holds numbers."""
+
 UNITS = {
     "ixt": "bits", "ity": "bits", "gap": "bits", "kl_at_beta": "bits",
     "train_loss": "nats", "test_loss": "nats",
@@ -46,15 +49,22 @@ def _umask() -> int:
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write ``path`` through ``write(tmp)`` and a rename; an unwritable place (read-only
+    directory, a directory in the way, a full disk) raises a one-line InfoplaneError."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise os_error(exc, f"cannot write {path}") from None
     os.close(fd)
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; use the usual mode
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise os_error(exc, f"cannot write {path}") from None
         raise
 
 
@@ -125,4 +135,8 @@ def read_table(run_dir: str | Path, name: str, *, complete: bool = True) -> pd.D
     missing = [c for c in SCHEMAS[name] if c not in df.columns]
     if missing:
         raise InfoplaneError(f"{path}: missing column(s) {', '.join(missing)}")
+    wrong = [f"{c} ({df[c].dtype})" for c in SCHEMAS[name]
+             if c not in TEXT_COLUMNS and not pd.api.types.is_numeric_dtype(df[c])]
+    if wrong:
+        raise InfoplaneError(f"{path}: column(s) {', '.join(wrong)} should be numbers")
     return df

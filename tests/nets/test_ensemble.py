@@ -1,5 +1,7 @@
 """The ensemble engines: seeds independent, the CPU kernel equal to autograd."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -173,3 +175,31 @@ def test_a_fixed_test_split_is_every_seeds_split():
     assert all(np.array_equal(rows, np.flatnonzero(~test_mask)) for rows in setup.train_idx)
     assert np.array_equal(setup.train_mask, np.tile(~test_mask, (3, 1)))
     assert setup.batch_size == 512
+
+@pytest.mark.parametrize("engine", [CpuEnsemble, TorchEnsemble])
+def test_norms_are_float64_and_finite_for_weights_beyond_float32_squares(engine):
+    """Weights of 1e25 are finite in float32, their squares are not: the weight norm
+    must still be the finite float64 norm (a diverging run is then told apart from a
+    norm that overflowed)."""
+    data = _small_data()
+    config = RunConfig(seeds=2, widths=(4, 3), optimizer="sgd", lr=1e-30, batch_size=300)
+    setup = make_setup(config, data)
+    huge = setup.params * np.float32(1e25)
+    setup = dataclasses.replace(setup, params=huge)
+    stats = engine(setup, config, data).train(1)
+    assert stats.dtype == np.float64
+    assert np.isfinite(stats).all()
+    for layer, (w, _) in enumerate(setup.layout.unflatten(torch.as_tensor(huge))):
+        expected = np.sqrt((w.double().numpy() ** 2).sum(axis=(1, 2)))
+        np.testing.assert_allclose(stats[0, :, layer, 2], expected, rtol=1e-5)
+
+
+def test_training_zero_epochs_changes_nothing():
+    data = _small_data()
+    config = RunConfig(seeds=2, widths=(4, 3))
+    engine = CpuEnsemble(make_setup(config, data), config, data)
+    before = engine.params
+    assert engine.train(0).shape == (0, 2, 3, 3)
+    np.testing.assert_array_equal(engine.params, before)
+    np.testing.assert_array_equal(engine.train(1), CpuEnsemble(
+        make_setup(config, data), config, data).train(1))

@@ -280,9 +280,10 @@ def train_epochs(
     steps : (seeds,) int64 -- optimizer steps taken so far
     states : (seeds,) uint64 -- minibatch-order generator states
     train_idx : (seeds, n_train) int64 -- each seed's training rows of X
-    stats : (n_epochs, seeds, n_layers, 3) float32 -- out: per epoch and layer, the
+    stats : (n_epochs, seeds, n_layers, 3) float64 -- out: per epoch and layer, the
         norms of the mean and of the elementwise std of the weight gradients over
-        the epoch's minibatches (taken before each update), and the weight norm.
+        the epoch's minibatches (taken before each update), and the weight norm, all
+        accumulated in float64 so that they stay finite while the parameters do.
     """
     n_seeds, n_params = params.shape
     n_train = train_idx.shape[1]
@@ -323,7 +324,8 @@ def train_epochs(
                     mean = g_sum[q] / n_batches
                     mean_sq += mean * mean
                     var_sum += max(g_sq[q] / n_batches - mean * mean, 0.0)
-                    w_sq += p[q] * p[q]
+                    wq = np.float64(p[q])  # float64: a float32 square overflows past 1.8e19
+                    w_sq += wq * wq
                 stats[e, s, layer, 0] = math.sqrt(mean_sq)
                 stats[e, s, layer, 1] = math.sqrt(var_sum)
                 stats[e, s, layer, 2] = math.sqrt(w_sq)

@@ -137,10 +137,15 @@ class CpuEnsemble:
         self._states[...] = state.order_states
 
     def train(self, n_epochs: int) -> np.ndarray:
-        """Train ``n_epochs`` epochs; returns (n_epochs, seeds, layers, 3) gradient stats."""
+        """Train ``n_epochs`` epochs; returns (n_epochs, seeds, layers, 3) gradient stats.
+
+        The statistics (float64) are the norms of the mean and of the elementwise std of
+        each layer's weight gradients over the epoch's minibatches, and the weight norm.
+        ``train(0)`` trains nothing: it compiles (or loads) the kernel.
+        """
         c = self._config
         stats = np.zeros(
-            (n_epochs, len(self.setup.seeds), self.setup.layout.n_layers, 3), dtype=np.float32
+            (n_epochs, len(self.setup.seeds), self.setup.layout.n_layers, 3), dtype=np.float64
         )
         _kernel.train_epochs(
             self._params, self._m, self._v, self._steps, self._states, self._X, self._y,
@@ -244,11 +249,17 @@ class TorchEnsemble:
         return [(w.clone(), b.clone()) for w, b in self.setup.layout.unflatten(t)]
 
     def train(self, n_epochs: int) -> np.ndarray:
-        """Train ``n_epochs`` epochs; returns (n_epochs, seeds, layers, 3) gradient stats."""
+        """Train ``n_epochs`` epochs; returns (n_epochs, seeds, layers, 3) gradient stats.
+
+        The statistics (float64) are the norms of the mean and of the elementwise std of
+        each layer's weight gradients over the epoch's minibatches, and the weight norm.
+        ``train(0)`` trains nothing: it compiles (or loads) the kernel.
+        """
         orders = _kernel.epoch_orders(self._states, self.setup.train_idx, n_epochs)
         orders_t = torch.as_tensor(orders, device=self._device)
         n_seeds = len(self.setup.seeds)
-        out = torch.zeros((n_epochs, n_seeds, len(self._layers), 3), device=self._device)
+        out = torch.zeros((n_epochs, n_seeds, len(self._layers), 3), dtype=torch.float64,
+                          device=self._device)
         batch = self.setup.batch_size
         n_train = orders.shape[2]
         n_batches = -(-n_train // batch)
@@ -273,9 +284,9 @@ class TorchEnsemble:
             for layer, (s, sq, w) in enumerate(zip(g_sum, g_sq, weights, strict=True)):
                 mean = s / n_batches
                 var = (sq / n_batches - mean * mean).clamp_min(0.0)
-                out[e, :, layer, 0] = mean.square().sum(dim=(1, 2)).sqrt().float()
-                out[e, :, layer, 1] = var.sum(dim=(1, 2)).sqrt().float()
-                out[e, :, layer, 2] = w.detach().square().sum(dim=(1, 2)).sqrt()
+                out[e, :, layer, 0] = mean.square().sum(dim=(1, 2)).sqrt()
+                out[e, :, layer, 1] = var.sum(dim=(1, 2)).sqrt()
+                out[e, :, layer, 2] = w.detach().double().square().sum(dim=(1, 2)).sqrt()
         return out.cpu().numpy()
 
     def _forward(self, h: torch.Tensor) -> torch.Tensor:

@@ -6,6 +6,7 @@ Plot functions read the tables they are given, never files, and never call
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -26,8 +27,10 @@ def save(fig: plt.Figure, path: Path) -> Path:
     """Save ``fig`` to ``path`` atomically and close it."""
     from infoplane.store import _atomic
 
-    _atomic(path, lambda tmp: fig.savefig(tmp, dpi=DPI, bbox_inches="tight", format="png"))
-    plt.close(fig)
+    try:
+        _atomic(path, lambda tmp: fig.savefig(tmp, dpi=DPI, bbox_inches="tight", format="png"))
+    finally:
+        plt.close(fig)
     return path
 
 
@@ -45,16 +48,21 @@ def write_run_figures(
     information: pd.DataFrame,
     training: pd.DataFrame,
     gradients: pd.DataFrame,
+    *,
+    estimators: Sequence[str] = (),
 ) -> list[Path]:
     """Draw a run's figures into ``run_dir``; returns their paths.
 
     One information plane per estimator: ``information_plane.png`` for the first,
     ``information_plane_<name>.png`` for the others; plus ``snr.png`` and
-    ``training.png``.
+    ``training.png``. The estimators come in the order of ``estimators`` (the run's
+    config), then in the order they first appear in ``information``.
     """
     run_dir = Path(run_dir)
     paths = []
-    for k, name in enumerate(dict.fromkeys(information["estimator"])):
+    present = dict.fromkeys(information["estimator"])
+    order = [name for name in estimators if name in present] + list(present)
+    for k, name in enumerate(dict.fromkeys(order)):
         fig, ax = plt.subplots(figsize=(6.4, 4.8))
         plot_information_plane(information, estimator=name, ax=ax)
         stem = "information_plane" if k == 0 else f"information_plane_{name}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -44,14 +46,42 @@ def plot_information_plane(
                 alpha=0.25, zorder=1)
     points = ax.scatter(mean["ixt"], mean["ity"], c=epochs, cmap=cmap, norm=norm, s=14,
                         zorder=2, edgecolors="none")
-    last = mean[mean["epoch"] == mean["epoch"].max()]
-    for _, row in last.iterrows():
-        ax.annotate(f"L{int(row['layer'])}", (row["ixt"], row["ity"]), fontsize=8,
-                    xytext=(3, -10), textcoords="offset points")
     if colorbar:
         ax.figure.colorbar(points, ax=ax, label="epochs")
     ax.set_xlabel("I(X;T) (bits)")
     ax.set_ylabel("I(T;Y) (bits)")
+    _label_layers(ax, mean[mean["epoch"] == mean["epoch"].max()])
     n_seeds = information["seed"].nunique()
     ax.set_title(title or f"information plane ({estimator}, mean of {n_seeds} seeds)")
     return ax
+
+
+def _label_layers(ax: Axes, last: pd.DataFrame) -> None:
+    """Label each layer's last point "L<k>"; a label that would overlap one already
+    placed (layers that coincide, as L1 and L2 often do at I(X;T) = H(X)) joins it
+    instead: "L1, L2". Call once the axes' size and limits are final."""
+    ax.autoscale_view()
+    renderer = ax.figure.canvas.get_renderer()
+    placed: list[tuple[Any, list[int]]] = []
+    for _, row in last.sort_values("layer").iterrows():
+        layer = int(row["layer"])
+        label = ax.annotate(f"L{layer}", (row["ixt"], row["ity"]), fontsize=8,
+                            xytext=(3, -10), textcoords="offset points")
+        _keep_inside(ax, label, renderer)
+        box = label.get_window_extent(renderer)
+        for other, layers in placed:
+            if box.overlaps(other.get_window_extent(renderer)):
+                label.remove()
+                layers.append(layer)
+                other.set_text(", ".join(f"L{k}" for k in layers))
+                _keep_inside(ax, other, renderer)
+                break
+        else:
+            placed.append((label, [layer]))
+
+
+def _keep_inside(ax: Axes, label: Any, renderer: Any) -> None:
+    """Put ``label`` left of its point if it would cross the axes' right edge."""
+    if label.get_window_extent(renderer).x1 > ax.get_window_extent(renderer).x1:
+        label.set_position((-3, -10))
+        label.set_horizontalalignment("right")
