@@ -17,7 +17,6 @@ Besides the tables and figures (:mod:`infoplane.store`) a run directory holds
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import json
 import os
