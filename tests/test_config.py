@@ -39,7 +39,7 @@ def test_dataset_version_round_trips_and_old_files_load_without_it(tmp_path):
     path = tmp_path / "new.toml"
     path.write_text(config.to_toml())
     assert RunConfig.from_toml(path) == config
-    with pytest.raises(InfoplaneError, match="dataset_version must be a string"):
+    with pytest.raises(InfoplaneError, match="dataset.version must be a string"):
         RunConfig(dataset_version=3)
 
 @pytest.mark.parametrize(

@@ -301,7 +301,7 @@ def test_ctrl_c_swallowed_in_a_destructor_still_exits_130(monkeypatch, tmp_path)
         def __del__(self):
             signal.raise_signal(signal.SIGINT)  # lands where Python cannot raise it
 
-    def fake_reproduce(out, *, scale, quiet):
+    def fake_reproduce(out, *, scale, quiet, **dispatch):
         Dying()
         return None
 

@@ -84,10 +84,11 @@ class Recorder:
 
     def chance_accuracy(self) -> float:
         """The train accuracy of always answering the most frequent class: per seed, the
-        majority class's fraction of its training labels, averaged over seeds."""
+        majority class's fraction of its training labels (on the probe set, where the
+        train accuracy is measured), averaged over seeds."""
         n_classes = int(self.data.y.max()) + 1
         counts = np.stack([np.bincount(self.data.y[mask], minlength=n_classes)
-                           for mask in self.setup.train_mask])
+                           for mask in self._train_mask])
         return float(np.mean(counts.max(axis=1) / counts.sum(axis=1)))
 
     @property
