@@ -31,10 +31,11 @@ from infoplane.estimators import get_estimator
 from infoplane.estimators._base import check_option_names, is_positive_real, validate_labels
 
 INFO_COLUMNS = (
-    "seed", "epoch", "layer", "layer_name", "estimator", "ixt", "ity",
-    "binning", "bin_low", "bin_high", "bins",
+    "seed", "epoch", "layer", "estimator", "ixt", "ity",
+    "layer_name", "binning", "bin_low", "bin_high", "bins",
 )
-"""Columns of :func:`measure_snapshot`'s table; ``ixt``/``ity`` in bits. ``binning``
+"""Columns of :func:`measure_snapshot`'s table: ``store.SCHEMAS["information"]`` first
+(``ixt``/``ity`` in bits), then the layer's name and its bin grid. ``binning``
 is the rule (range, width, epoch; empty for estimators without a bin grid), ``bin_low``
 and ``bin_high`` the grid's edges in activation units and ``bins`` its number of bins."""
 

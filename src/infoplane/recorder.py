@@ -26,7 +26,7 @@ from infoplane.nets.ensemble import Setup, activation_buffer_size, layer_activat
 ESTIMATION_GROUP = 4
 """Snapshots whose activations are computed and estimated together (fewer, larger
 kernel calls; 4 x 50 seeds of the paper's network hold about 100 MB)."""
-INFO_COLUMNS = ("seed", "epoch", "layer", "estimator", "ixt", "ity")
+INFO_COLUMNS = ("seed", "epoch", "layer", "estimator", "ixt", "ity", "layer_name")
 TRAINING_METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 """Columns of training.parquet after seed and epoch: loss in nats, accuracy in [0, 1]."""
 
@@ -139,6 +139,7 @@ class Recorder:
                         ("seed", np.tile(seeds, len(epochs))), ("epoch", epoch_col),
                         ("layer", np.full(rows, layer)), ("estimator", np.full(rows, name)),
                         ("ixt", ixt), ("ity", ity),
+                        ("layer_name", np.full(rows, _layer_name(layer, len(layers)))),
                     ):
                         info[column].append(np.asarray(values))
             if progress is not None:
@@ -196,6 +197,11 @@ class Recorder:
                 lows[k] = np.minimum(lows[k], per_row.min(axis=(0, 2, 3)))
                 highs[k] = np.maximum(highs[k], per_row.max(axis=(0, 2, 3)))
         return [np.stack([lows[k], highs[k]], axis=1) for k in range(n_layers - 1)] + [None]
+
+
+def _layer_name(layer: int, n_layers: int) -> str:
+    """The engine's layer names: L1, L2, ... for hidden layers, "output" for the last."""
+    return "output" if layer == n_layers else f"L{layer}"
 
 
 def _tile(ranges: np.ndarray | None, times: int) -> np.ndarray | None:
