@@ -160,6 +160,23 @@ def test_conv_outputs_are_flattened_and_match_estimate_information():
     assert out["ity"] == pytest.approx(direct.ity, rel=1e-6)
 
 
+def test_global_ranges_of_kept_activations_remeasure_with_saxe_binning():
+    from infoplane.measure import measure_snapshot
+
+    X, y = _data()
+    model = _mlp()
+    monitor = InformationPlaneMonitor(model, (X, y), epochs=3, keep_activations=True)
+    with monitor:
+        _train(model, _shuffled(X, y), 3, monitor)
+    ranges = monitor.global_ranges()
+    relu = [acts["4"] for acts in monitor.activations.values()]
+    assert ranges["4"] == (min(a.min() for a in relu), max(a.max() for a in relu))
+    again = measure_snapshot(3, monitor.activations[3], y, ["binning"], binning=ranges)
+    assert tuple(again.loc[1, ["bin_low", "bin_high"]]) == pytest.approx(ranges["4"])
+    with pytest.raises(InfoplaneError, match="keep_activations"):
+        InformationPlaneMonitor(model, (X, y), epochs=3).global_ranges()
+
+
 class _Pair(nn.Module):
     def forward(self, x):
         return torch.tanh(x), x

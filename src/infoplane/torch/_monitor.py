@@ -238,6 +238,20 @@ class InformationPlaneMonitor:
         """The metrics passed to :meth:`end_epoch`, one row per epoch (NaN if not given)."""
         return pd.DataFrame(self._train_rows, columns=["seed", "epoch", *TRAINING_METRICS])
 
+    def global_ranges(self) -> dict[str, tuple[float, float]]:
+        """Per layer, (min, max) over every kept epoch: Saxe et al.'s range, known only
+        after training. Needs ``keep_activations=True``; pass it as ``binning=`` to
+        :func:`infoplane.measure.measure_snapshot` to re-measure the kept epochs."""
+        check(bool(self.activations), "global ranges need keep_activations=True and a "
+              "measured epoch")
+        return {
+            layer.name: (
+                float(min(acts[layer.name].min() for acts in self.activations.values())),
+                float(max(acts[layer.name].max() for acts in self.activations.values())),
+            )
+            for layer in self.layers
+        }
+
     def finish(self, out: str | Path | None = None, *, plots: bool = True) -> MonitorResult:
         """Write the run directory (``out`` or the constructor's) and return the tables.
 
@@ -452,7 +466,7 @@ def _probe(probe: Any, model: nn.Module) -> tuple[torch.Tensor, np.ndarray]:
     X = torch.as_tensor(X)
     y_np = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
     check(X.ndim >= 1 and len(X) > 0, "the probe set is empty")
-    y_codes = validate_labels(y_np.reshape(len(y_np), *y_np.shape[1:]), len(X))
+    y_codes = validate_labels(y_np, len(X))
     first = next(model.parameters(), None)
     if X.is_floating_point() and first is not None and first.is_floating_point():
         X = X.to(first.dtype)
