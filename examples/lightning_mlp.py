@@ -1,6 +1,6 @@
 """Your own Lightning model in the information plane: an MLP on scikit-learn's digits.
 
-    python examples/lightning_mlp.py --epochs 200     # writes runs/lightning_mlp/
+    python examples/lightning_mlp.py --epochs 100     # writes runs/lightning_mlp/
 
 Needs ``pip install 'infoplane[lightning]'``. The callback is the only addition to an
 ordinary LightningModule and Trainer; the probe set is all 1797 digits.
@@ -46,7 +46,7 @@ class DigitsMlp(lightning.LightningModule):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--out", default="runs/lightning_mlp")
     args = parser.parse_args()
 

@@ -1,6 +1,6 @@
 """Your own CNN in the information plane: a plain PyTorch loop on scikit-learn's digits.
 
-    python examples/own_model_cnn.py --epochs 200     # writes runs/own_model_cnn/
+    python examples/own_model_cnn.py --epochs 100     # writes runs/own_model_cnn/
 
 The monitor adds five lines to the loop (marked "# monitor"). The probe set, whose
 I(X;T) and I(T;Y) are measured, is all 1797 digits (as the paper used all inputs);
@@ -38,7 +38,7 @@ class SmallCnn(nn.Module):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--activation", choices=["tanh", "relu"], default="tanh")
     parser.add_argument("--out", default="runs/own_model_cnn")
     args = parser.parse_args()
