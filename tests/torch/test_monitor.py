@@ -72,6 +72,16 @@ def test_training_with_the_monitor_gives_identical_weights():
     assert set(monitor.information["epoch"]) == {0, 1, 2, 3, 6}
 
 
+def test_measuring_keeps_the_torch_thread_count():
+    # numba's OpenMP kernels set the OpenMP thread count that torch shares; a different
+    # count changes the order of sums in training (seen in benchmarks/bench_monitor.py)
+    X, y = _data(n=300, d=40)
+    model = nn.Sequential(nn.Linear(40, 30), nn.ReLU(), nn.Linear(30, 3))
+    monitor = InformationPlaneMonitor(model, (X, y), epochs=1, layers=["1", "output"])
+    with monitor:
+        assert torch.get_num_threads() == 1  # set by conftest
+
+
 def test_hooks_are_removed_on_exit_and_on_an_exception():
     X, y = _data()
     model = _mlp()

@@ -348,6 +348,14 @@ class InformationPlaneMonitor:
         return {name: torch.cat(parts) for name, parts in recorded.items()}
 
     def _measure(self, epoch: int) -> None:
+        threads = torch.get_num_threads()
+        try:
+            self._measure_now(epoch)
+        finally:  # numba's OpenMP kernels reset the thread count torch shares with them,
+            if torch.get_num_threads() != threads:  # which changes training's sums
+                torch.set_num_threads(threads)
+
+    def _measure_now(self, epoch: int) -> None:
         acts = self._probe_activations()
         if self.keep_activations:
             self.activations[epoch] = {k: v.float().cpu().numpy() for k, v in acts.items()}
