@@ -39,6 +39,8 @@ def test_information_table_equals_binning_each_point_alone(recorded):
     data, setup, recorder, kept = recorded
     information, _ = recorder.tables()
     assert len(information) == 6 * 3 * 3  # epochs x seeds x layers
+    names = information.groupby("layer")["layer_name"].unique()
+    assert [list(v) for v in names] == [["L1"], ["L2"], ["output"]]
     for epoch, params in kept.items():
         layers = layer_activations(setup.layout, params, data.X, "tanh")
         for layer, acts in enumerate(layers, start=1):

@@ -26,7 +26,9 @@ from infoplane.nets.ensemble import Setup, activation_buffer_size, layer_activat
 ESTIMATION_GROUP = 4
 """Snapshots whose activations are computed and estimated together (fewer, larger
 kernel calls; 4 x 50 seeds of the paper's network hold about 100 MB)."""
-INFO_COLUMNS = ("seed", "epoch", "layer", "estimator", "ixt", "ity", "ixt_stderr", "ity_stderr")
+INFO_COLUMNS = (
+    "seed", "epoch", "layer", "estimator", "ixt", "ity", "layer_name", "ixt_stderr", "ity_stderr",
+)
 """Columns of information.parquet; the stderrs (bits) are NaN for deterministic estimates."""
 TRAINING_METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 """Columns of training.parquet after seed and epoch: loss in nats, accuracy in [0, 1]."""
@@ -187,7 +189,9 @@ class Recorder:
                     for column, values in (
                         ("seed", np.tile(seeds, len(epochs))), ("epoch", epoch_col),
                         ("layer", np.full(rows, layer)), ("estimator", np.full(rows, name)),
-                        ("ixt", ixt), ("ity", ity), ("ixt_stderr", ixt_se), ("ity_stderr", ity_se),
+                        ("ixt", ixt), ("ity", ity),
+                        ("layer_name", np.full(rows, _layer_name(layer, len(layers)))),
+                        ("ixt_stderr", ixt_se), ("ity_stderr", ity_se),
                     ):
                         info[column].append(np.asarray(values))
         information = pd.DataFrame(
@@ -297,6 +301,11 @@ def merge_tables(
     training = pd.concat([p[1] for p in parts], ignore_index=True)
     training = training.sort_values(["epoch", "seed"], kind="stable", ignore_index=True)
     return information, training
+
+
+def _layer_name(layer: int, n_layers: int) -> str:
+    """The engine's layer names: L1, L2, ... for hidden layers, "output" for the last."""
+    return "output" if layer == n_layers else f"L{layer}"
 
 
 def _tile(ranges: np.ndarray | None, times: int) -> np.ndarray | None:

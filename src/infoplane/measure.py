@@ -1,0 +1,257 @@
+"""From activations to information rows: one function for every source of snapshots.
+
+:func:`measure_snapshot` takes one logged epoch's activations (any named layers, NumPy
+arrays or torch tensors of shape (n_probe, ...)), the probe set's labels and the
+estimators, and returns the rows of ``information.parquet``. It knows nothing of how
+the activations were made (the built-in MLPs, a user's model through
+:mod:`infoplane.torch`). Binning estimates of a tensor on a GPU are computed there
+(:mod:`infoplane.estimators.binning_torch`); everything else runs on NumPy arrays.
+
+How a layer is binned is a :class:`Binning` rule, stated in every row:
+
+- ``range``: ``bins`` equal bins over a fixed [low, high] (the paper's [-1, 1] for
+  bounded layers);
+- ``width``: bins of a fixed width in activation units, edges at multiples of it
+  (Saxe et al.'s code); needs no look-ahead and keeps the bin size constant;
+- ``epoch``: ``bins`` equal bins over this epoch's own min and max of the layer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from infoplane.errors import InfoplaneError, check
+from infoplane.estimators import get_estimator
+from infoplane.estimators._base import check_option_names, is_positive_real, validate_labels
+
+INFO_COLUMNS = (
+    "seed", "epoch", "layer", "estimator", "ixt", "ity",
+    "layer_name", "binning", "bin_low", "bin_high", "bins",
+)
+"""Columns of :func:`measure_snapshot`'s table: ``store.SCHEMAS["information"]`` first
+(``ixt``/``ity`` in bits), then the layer's name and its bin grid. ``binning``
+is the rule (range, width, epoch; empty for estimators without a bin grid), ``bin_low``
+and ``bin_high`` the grid's edges in activation units and ``bins`` its number of bins."""
+
+BINNED = ("binning",)
+"""Estimators that bin over a grid set by a :class:`Binning` rule."""
+
+
+@dataclass(frozen=True)
+class Binning:
+    """How one layer is binned: ``rule`` is "range", "width" or "epoch".
+
+    ``low`` and ``high`` bound the "range" rule; ``width`` is the bin width of the
+    "width" rule, in activation units. Build one with :meth:`parse`.
+    """
+
+    rule: str
+    low: float | None = None
+    high: float | None = None
+    width: float | None = None
+
+    @classmethod
+    def parse(cls, spec: Any, layer: str = "") -> Binning:
+        """A rule from ``spec``: a Binning, (low, high), "epoch", or a float bin width.
+
+        Raises InfoplaneError for anything else, naming ``layer``.
+        """
+        where = f" for layer {layer!r}" if layer else ""
+        if isinstance(spec, Binning):
+            return spec
+        if spec == "epoch":
+            return cls("epoch")
+        if isinstance(spec, tuple | list) and len(spec) == 2:
+            low, high = (float(v) for v in spec)
+            check(
+                math.isfinite(low) and math.isfinite(high) and high > low,
+                f"binning range{where} must be finite with high > low, got {tuple(spec)}",
+            )
+            return cls("range", low=low, high=high)
+        if is_positive_real(spec):
+            return cls("width", width=float(spec))
+        raise InfoplaneError(
+            f"binning{where} must be (low, high), a bin width > 0 or 'epoch', got {spec!r}"
+        )
+
+    def describe(self) -> str:
+        """One line for configs and reports, e.g. "range [-1, 1]" or "width 0.5"."""
+        if self.rule == "range":
+            return f"range [{self.low:g}, {self.high:g}]"
+        if self.rule == "width":
+            return f"width {self.width:g}"
+        return "epoch min/max"
+
+    def grid(self, lo: float, hi: float, bins: int) -> tuple[float, float, int]:
+        """(low edge, high edge, number of bins) for a layer whose values span [lo, hi].
+
+        Bins are equal: width (high - low) / bins. A constant layer under the "epoch"
+        rule gets low == high (one state).
+        """
+        if self.rule == "range":
+            return self.low, self.high, bins
+        if self.rule == "width":
+            first, last = math.floor(lo / self.width), math.floor(hi / self.width)
+            n_bins = int(last - first + 1)
+            return first * self.width, (first + n_bins) * self.width, n_bins
+        return lo, hi, bins
+
+
+def resolve_estimators(estimators: Iterable[str] | Mapping[str, Mapping[str, Any]]
+                       ) -> dict[str, dict[str, Any]]:
+    """Names (or name -> options) to name -> complete, checked options; before training.
+
+    Raises InfoplaneError for an unknown estimator or option.
+    """
+    if not isinstance(estimators, Mapping):
+        check(not isinstance(estimators, str), "estimators must be a list of names, "
+              f"not the string {estimators!r}")
+        estimators = {name: {} for name in estimators}
+    check(len(estimators) > 0, "estimators must name at least one estimator")
+    return {name: _resolve(name, dict(options or {})) for name, options in estimators.items()}
+
+
+def _resolve(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The estimator's complete options; the one place options are checked."""
+    estimator = get_estimator(name)
+    check_option_names(estimator, options)
+    return {**estimator.defaults, **options}
+
+
+def default_binning(options: Mapping[str, Any]) -> Binning:
+    """The rule the binning estimator's own options describe (value_range, bin_size)."""
+    if options.get("bin_size") is not None:
+        return Binning.parse(options["bin_size"])
+    if options.get("value_range") is None:
+        return Binning("epoch")
+    return Binning.parse(tuple(options["value_range"]))
+
+
+def measure_snapshot(
+    epoch: int,
+    layers: Mapping[str, Any],
+    y: Any,
+    estimators: Iterable[str] | Mapping[str, Mapping[str, Any]],
+    *,
+    binning: Mapping[str, Any] | None = None,
+    X: Any | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """I(X;T) and I(T;Y), in bits, of every layer of one snapshot, for every estimator.
+
+    Parameters
+    ----------
+    epoch : int
+        The logged epoch (epochs trained; 0 is the initialisation).
+    layers : mapping name -> array or tensor, shape (n_probe, ...)
+        Each layer's activations on the n_probe probe inputs (distinct, equally likely);
+        trailing axes (channels, pixels) are flattened. Layer k of the table is the
+        k-th entry, its name ``layer_name``.
+    y : array or tensor, shape (n_probe,)
+        The probe inputs' labels.
+    estimators : names, or mapping name -> options
+        Registered estimators and their options (see :func:`resolve_estimators`).
+    binning : mapping layer name -> rule, optional
+        Per layer, a :class:`Binning` or what :meth:`Binning.parse` takes; layers not
+        named use the binning estimator's options (default: ``bins`` bins on [-1, 1]).
+    X : array, shape (n_probe, ...), optional
+        The probe inputs, for estimators that need them.
+    seed : int
+        Written to the ``seed`` column.
+
+    Returns
+    -------
+    DataFrame with :data:`INFO_COLUMNS`, one row per (layer, estimator).
+
+    Raises
+    ------
+    InfoplaneError
+        Unknown estimator or option, bad binning rule, mismatched or non-finite inputs.
+    """
+    options = resolve_estimators(estimators)
+    binning = binning or {}
+    unknown = sorted(set(binning) - set(layers))
+    check(not unknown, f"binning names unknown layer(s) {', '.join(map(repr, unknown))}")
+    y_np = validate_labels(_numpy(y), _n_rows(next(iter(layers.values()))) if layers else 0)
+    X_np = None if X is None else _numpy(X).reshape(len(y_np), -1).astype(np.float64)
+    rows = []
+    for k, (name, acts) in enumerate(layers.items(), start=1):
+        check(_n_rows(acts) == len(y_np),
+              f"layer {name!r} has {_n_rows(acts)} rows but the probe set has {len(y_np)}")
+        flat = acts.reshape(_n_rows(acts), -1)
+        cpu: np.ndarray | None = None
+        for est_name, opts in options.items():
+            row = {"seed": seed, "epoch": int(epoch), "layer": k, "layer_name": name,
+                   "estimator": est_name, "binning": "", "bin_low": np.nan,
+                   "bin_high": np.nan, "bins": 0}
+            if est_name in BINNED:
+                rule = Binning.parse(binning[name], name) if name in binning else (
+                    default_binning(opts))
+                ixt, ity, grid = _binned(flat, y_np, rule, opts["bins"], name)
+                row.update(grid)
+            else:
+                if cpu is None:
+                    cpu = _numpy(flat).astype(np.float64)
+                    check(bool(np.isfinite(cpu).all()),
+                          f"layer {name!r} has NaN or infinite activations at epoch {epoch}")
+                est = get_estimator(est_name)
+                check(not est.needs_inputs or X_np is not None,
+                      f"estimator {est_name!r} needs the probe inputs: pass X=")
+                ixt_a, ity_a = est.many(cpu[None], y_np, X=X_np, **opts)
+                ixt, ity = float(ixt_a[0]), float(ity_a[0])
+            rows.append({**row, "ixt": ixt, "ity": ity})
+    return pd.DataFrame(rows, columns=list(INFO_COLUMNS))
+
+
+def _binned(
+    T: Any, y: np.ndarray, rule: Binning, bins: int, name: str
+) -> tuple[float, float, dict[str, Any]]:
+    """Binning estimate of one flattened layer, on its own device; plus the grid used."""
+    lo, hi = float(T.min()), float(T.max())
+    check(math.isfinite(lo) and math.isfinite(hi),
+          f"layer {name!r} has NaN or infinite activations")
+    low, high, n_bins = rule.grid(lo, hi, int(bins))
+    width = (high - low) / n_bins  # as binning.bin_indices computes it
+    grid = {"binning": rule.rule, "bin_low": low, "bin_high": high, "bins": n_bins}
+    if _is_gpu_tensor(T):
+        import torch
+
+        from infoplane.estimators.binning_torch import binning_information_torch
+
+        y_t = torch.as_tensor(y, device=T.device)
+        ixt, ity = binning_information_torch(T, y_t, low=low, width=width, n_bins=n_bins)
+        return ixt, ity, grid
+    from infoplane.estimators.binning import binning_information_many
+
+    if width <= 0:  # a constant layer: one state
+        ixt_a, ity_a = np.zeros(1), np.zeros(1)
+    else:
+        ixt_a, ity_a = binning_information_many(
+            _numpy(T)[None], y, bins=n_bins, value_range=(low, high)
+        )
+    return float(ixt_a[0]), float(ity_a[0]), grid
+
+
+def _is_gpu_tensor(value: Any) -> bool:
+    device = getattr(value, "device", None)
+    return device is not None and getattr(device, "type", "cpu") != "cpu"
+
+
+def _n_rows(value: Any) -> int:
+    return int(value.shape[0])
+
+
+def _numpy(value: Any) -> np.ndarray:
+    """A NumPy view of an array or (CPU or GPU) tensor."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu()
+        if value.is_floating_point() and value.element_size() < 4:  # float16, bfloat16
+            value = value.float()
+        value = value.numpy()
+    return np.asarray(value)
