@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from infoplane.errors import InfoplaneError, check
-from infoplane.estimators import get_estimator
-from infoplane.estimators._base import check_option_names, is_positive_real, validate_labels
+from infoplane.estimators import get_estimator, resolve_options
+from infoplane.estimators._base import is_positive_real, validate_labels
+from infoplane.estimators.binning import BinningOptions
 
 INFO_COLUMNS = (
     "seed", "epoch", "layer", "estimator", "ixt", "ity",
@@ -118,19 +119,25 @@ def resolve_estimators(estimators: Iterable[str] | Mapping[str, Mapping[str, Any
 
 
 def _resolve(name: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The estimator's complete options; the one place options are checked."""
-    estimator = get_estimator(name)
-    check_option_names(estimator, options)
-    return {**estimator.defaults, **options}
+    """The estimator's complete options, names and values checked (one template)."""
+    return resolve_options(name, options)
 
 
 def default_binning(options: Mapping[str, Any]) -> Binning:
-    """The rule the binning estimator's own options describe (value_range, bin_size)."""
-    if options.get("bin_size") is not None:
-        return Binning.parse(options["bin_size"])
-    if options.get("value_range") is None:
-        return Binning("epoch")
-    return Binning.parse(tuple(options["value_range"]))
+    """The rule the binning estimator's own options describe (value_range, bin_size).
+
+    Raises InfoplaneError for what no per-layer rule expresses: a ``bin_size`` over an
+    explicit ``value_range``, or ``edges="idnns"``.
+    """
+    spec = BinningOptions.from_options(options)
+    check(spec.edges == "equal", 'binning.edges="idnns" is for `infoplane run`; the '
+          "monitor bins with equal bins (pass binning= per layer)")
+    fixed = spec.fixed_range
+    if spec.bin_size is not None:
+        check(fixed is None, "binning.bin_size with an explicit value_range: give one of "
+              "them (or a per-layer rule through binning=)")
+        return Binning.parse(spec.bin_size)
+    return Binning("epoch") if fixed is None else Binning.parse(fixed)
 
 
 def measure_snapshot(
