@@ -24,7 +24,6 @@ mixed in w); it stays available by name.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
 from infoplane.datasets._dataset import Dataset
 from infoplane.datasets.tishby12 import (
@@ -32,8 +31,8 @@ from infoplane.datasets.tishby12 import (
     all_patterns,
     icosahedron_faces,
     icosahedron_vertices,
+    scored_dataset,
 )
-from infoplane.errors import check
 
 NAME = "ico12"
 CLUSTER_WEIGHT = 0.5
@@ -86,16 +85,4 @@ def ico12(soft_labels: float | None = None, *, seed: int = 0) -> Dataset:
         If ``soft_labels`` is not > 0.
     """
     X = all_patterns()
-    s = score(X)
-    if soft_labels is None:
-        y = (s > THETA).astype(np.int64)
-        p = np.eye(2)[y]
-        name = NAME
-    else:
-        check(soft_labels > 0, f"soft-labels gamma must be > 0, got {soft_labels}")
-        p1 = expit(soft_labels * (s - THETA))
-        p = np.column_stack([1 - p1, p1])
-        rng = np.random.default_rng(np.random.SeedSequence([seed, 12]))
-        y = (rng.random(p1.size) < p1).astype(np.int64)
-        name = f"{NAME}-soft{soft_labels:g}"
-    return Dataset(name=name, X=X.astype(np.float32), y=y, p_y_given_x=p)
+    return scored_dataset(NAME, X, score(X), THETA, soft_labels, seed=seed)

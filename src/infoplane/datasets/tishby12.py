@@ -130,17 +130,27 @@ def tishby12(soft_labels: float | None = None, *, seed: int = 0) -> Dataset:
         Seed of the label draw (soft rule only).
     """
     X = all_patterns()
-    f = rule(X)
-    theta = threshold()
+    return scored_dataset("tishby12", X, rule(X), threshold(), soft_labels, seed=seed)
+
+
+def scored_dataset(
+    name: str, X: np.ndarray, score: np.ndarray, theta: float,
+    soft_labels: float | None, *, seed: int,
+) -> Dataset:
+    """The labels of a score rule: y = [score > theta], or with ``soft_labels`` (gamma)
+    one seeded draw from p(y=1|x) = sigmoid(gamma (score - theta)), which is then the
+    data set's exact ``p_y_given_x``. Shared by the built-in tasks.
+
+    Raises InfoplaneError if ``soft_labels`` is not > 0.
+    """
     if soft_labels is None:
-        y = (f > theta).astype(np.int64)
+        y = (score > theta).astype(np.int64)
         p = np.eye(2)[y]
-        name = "tishby12"
     else:
         check(soft_labels > 0, f"soft-labels gamma must be > 0, got {soft_labels}")
-        p1 = expit(soft_labels * (f - theta))
+        p1 = expit(soft_labels * (score - theta))
         p = np.column_stack([1 - p1, p1])
         rng = np.random.default_rng(np.random.SeedSequence([seed, 12]))
         y = (rng.random(p1.size) < p1).astype(np.int64)
-        name = f"tishby12-soft{soft_labels:g}"
+        name = f"{name}-soft{soft_labels:g}"
     return Dataset(name=name, X=X.astype(np.float32), y=y, p_y_given_x=p)
