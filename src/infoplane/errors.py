@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 
 
 class InfoplaneError(ValueError):
@@ -30,4 +31,16 @@ def os_error(exc: OSError, what: str) -> StorageError:
     }
     where = f" ({exc.filename})" if exc.filename else ""
     reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST) and exc.filename:
+        blocking = _file_in_the_way(Path(exc.filename))
+        if blocking is not None:
+            reason, where = f"{blocking} is a file, not a directory", ""
     return StorageError(f"{what}: {reason}{where}")
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The first part of ``path`` (from the root) that exists and is not a directory."""
+    for part in (*reversed(path.parents), path):
+        if part.exists() and not part.is_dir():
+            return part
+    return None
