@@ -16,6 +16,21 @@ def check(condition: bool, message: str) -> None:
         raise InfoplaneError(message)
 
 
+def wrapped_interrupt(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM that ``exc`` stands for, if any, else None.
+
+    A signal handler raises KeyboardInterrupt wherever Python code runs; inside a Python
+    callback of compiled (numba) code, the compiled caller turns it into a SystemError
+    whose cause is the interrupt. Such an error is the interrupt, not a failure.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while isinstance(cause, SystemError) and id(cause) not in seen:
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return cause if isinstance(cause, KeyboardInterrupt) and cause is not exc else None
+
+
 class StorageError(InfoplaneError):
     """A file could not be written (full disk, read-only path, a file in the way)."""
 
