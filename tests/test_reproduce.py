@@ -663,3 +663,27 @@ def test_decisions_on_synthetic_runs_with_ib_files(monkeypatch, tmp_path):
     assert len(re.findall(r'<img src="data:image/', page)) == len(FIGURES) + 1  # + the GIF
     depth = pd.read_parquet(tmp_path / "r" / "depth.parquet")
     assert (np.diff(depth["fit_median"]) < 0).all()
+
+
+def test_workers_0_runs_here_one_after_another_with_progress(monkeypatch, tmp_path):
+    # was: --workers 0 went through the Dask dispatch ("11 runs on Dask") with every
+    # run quiet, so the progress bar stood still through all the training
+    from infoplane.reproduce import QUICK, reproduce
+
+    class Stop(Exception):
+        pass
+
+    def no_dask(*args, **kwargs):
+        raise AssertionError("--workers 0 must not dispatch")
+
+    calls = []
+
+    def first_run(config, out, *, quiet=False, plots=True):
+        calls.append(quiet)
+        raise Stop
+
+    monkeypatch.setattr("infoplane.sweep._runs.run_configs", no_dask)
+    monkeypatch.setattr("infoplane.reproduce._reproduce.reuse_or_run", first_run)
+    with pytest.raises(Stop):
+        reproduce(tmp_path / "r", scale=QUICK, quiet=False, workers=0)
+    assert calls == [False]

@@ -167,6 +167,46 @@ def test_ctrl_c_in_estimation_keeps_training_and_rows_then_resumes(
     assert_same_tables(out, reference)
 
 
+def test_ctrl_c_inside_a_compiled_kernel_is_an_interrupt_not_a_failure(
+    reference, tmp_path, monkeypatch, capsys
+):
+    # was: SIGTERM during kde estimation: numba's "SystemError: CPUDispatcher(...) returned
+    # a result with an exception set" traceback, exit 1, status failed
+    from infoplane.cli import Terminated
+    from infoplane.nets import ensemble
+
+    def wrapped(exc: BaseException) -> SystemError:
+        error = SystemError("CPUDispatcher(...) returned a result with an exception set")
+        error.__cause__ = exc
+        return error
+
+    def estimate(self, at, *args, **kwargs):
+        raise wrapped(Terminated())
+
+    out = tmp_path / "run"
+    monkeypatch.setattr(Recorder, "estimate", estimate)
+    assert main(["run", *FLAGS, "--out", str(out)]) == 130
+    assert "infoplane run --resume" in capsys.readouterr().err
+    assert status(out)["state"] == "interrupted" and status(out)["phase"] == "estimation"
+    monkeypatch.undo()
+
+    original, calls = ensemble.CpuEnsemble.train, {"n": 0}
+
+    def train(self, n_epochs):
+        calls["n"] += 1
+        if calls["n"] == 12:
+            raise wrapped(KeyboardInterrupt())
+        return original(self, n_epochs)
+
+    out = tmp_path / "run2"
+    monkeypatch.setattr(ensemble.CpuEnsemble, "train", train)
+    assert main(["run", *FLAGS, "--out", str(out)]) == 130
+    assert rundir.read_status(out).state == "interrupted"
+    monkeypatch.undo()
+    assert main(["run", "--resume", str(out), "--quiet"]) == 0
+    assert_same_tables(out, reference)
+
+
 def rundir_epochs(run: Path) -> list[int]:
     return sorted(pd.read_parquet(run / "information.parquet")["epoch"].unique().tolist())
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from infoplane.errors import InfoplaneError, check
+from infoplane.errors import InfoplaneError, check, wrapped_interrupt
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -347,6 +347,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"infoplane: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
+        print("infoplane: interrupted", file=sys.stderr)
+        return _interrupted_code()
+    except SystemError as exc:  # Ctrl-C inside a compiled kernel's callback
+        if wrapped_interrupt(exc) is None:
+            raise
         print("infoplane: interrupted", file=sys.stderr)
         return _interrupted_code()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 
 
 class InfoplaneError(ValueError):
@@ -13,6 +14,21 @@ def check(condition: bool, message: str) -> None:
     """Raise :class:`InfoplaneError` with ``message`` unless ``condition`` holds."""
     if not condition:
         raise InfoplaneError(message)
+
+
+def wrapped_interrupt(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM that ``exc`` stands for, if any, else None.
+
+    A signal handler raises KeyboardInterrupt wherever Python code runs; inside a Python
+    callback of compiled (numba) code, the compiled caller turns it into a SystemError
+    whose cause is the interrupt. Such an error is the interrupt, not a failure.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while isinstance(cause, SystemError) and id(cause) not in seen:
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return cause if isinstance(cause, KeyboardInterrupt) and cause is not exc else None
 
 
 class StorageError(InfoplaneError):
@@ -30,4 +46,16 @@ def os_error(exc: OSError, what: str) -> StorageError:
     }
     where = f" ({exc.filename})" if exc.filename else ""
     reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST) and exc.filename:
+        blocking = _file_in_the_way(Path(exc.filename))
+        if blocking is not None:
+            reason, where = f"{blocking} is a file, not a directory", ""
     return StorageError(f"{what}: {reason}{where}")
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The first part of ``path`` (from the root) that exists and is not a directory."""
+    for part in (*reversed(path.parents), path):
+        if part.exists() and not part.is_dir():
+            return part
+    return None

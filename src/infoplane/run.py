@@ -19,7 +19,7 @@ from infoplane import checkpoint, estimation, store
 from infoplane._compiling import compiling_notice
 from infoplane.config import RunConfig
 from infoplane.datasets import Dataset, load_dataset
-from infoplane.errors import InfoplaneError, StorageError, os_error
+from infoplane.errors import InfoplaneError, StorageError, os_error, wrapped_interrupt
 from infoplane.nets.ensemble import EngineState, make_engine, make_setup
 from infoplane.nets.schedule import log_spaced_epochs
 from infoplane.recorder import Recorder
@@ -120,6 +120,10 @@ def run(
             _mark(rd, "failed", reason=str(error))
             raise error from None
         except Exception as exc:
+            interrupt = wrapped_interrupt(exc)
+            if interrupt is not None:  # Ctrl-C inside a compiled kernel's callback
+                _mark(rd, "interrupted")
+                raise interrupt from None
             _mark(rd, "failed", reason=str(exc) if isinstance(exc, InfoplaneError)
                   else f"{type(exc).__name__}: {exc}")
             raise
@@ -228,6 +232,10 @@ def _run(
             _checkpoint(rd, recorder, target, engine.state(), pending)
             pending = []
     except KeyboardInterrupt:
+        interrupted = True
+    except SystemError as exc:  # Ctrl-C inside a compiled kernel's callback
+        if wrapped_interrupt(exc) is None:
+            raise
         interrupted = True
     finally:
         bar.close()

@@ -99,8 +99,8 @@ def reproduce(
     workers, scheduler : int or str, optional
         Make the runs as tasks on Dask (see :func:`infoplane.sweep.sweep`): a local
         cluster of ``workers`` processes, or the scheduler at that address. Runs already
-        complete in ``out`` are skipped, so a rerun after a crash resumes. Default: one
-        run after another in this process.
+        complete in ``out`` are skipped, so a rerun after a crash resumes. Default (and
+        ``workers=0``): one run after another in this process, each with its progress.
 
     Raises
     ------
@@ -124,7 +124,7 @@ def reproduce(
         bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed} elapsed, ETA {remaining}]",
     )
     try:
-        if workers is not None or scheduler is not None:
+        if scheduler is not None or workers not in (None, 0):  # 0: here, as by default
             from infoplane.sweep._runs import run_configs
 
             bar.set_description(f"reproduce: {len(plan.runs)} runs on Dask")
