@@ -99,8 +99,10 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
                    "(default 0)")
     g.add_argument("--train-fraction", type=float, help="fraction of samples for training, "
                    "in (0, 1] (default 0.85); unused when IDX t10k files fix the test split")
-    g.add_argument("--bins", type=int, help="bins per unit for binning, adaptive and --ib, "
-                   "short for binning.bins; beats the config file's (default 30)")
+    g.add_argument("--bins", type=int, help="equal bins per unit (each unit's range is cut "
+                   "into this many) for binning and --ib, short for binning.bins; also "
+                   "adaptive's bin count unless adaptive.bins is given; beats the config "
+                   "file's (default 30)")
     g.add_argument("--log-epochs", type=int, help="about how many log-spaced epochs to measure "
                    "the information at (default 250)")
     g.add_argument("--estimator", action="append", dest="estimators", metavar="NAME",
