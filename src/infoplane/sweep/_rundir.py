@@ -4,53 +4,36 @@ Everything the sweep needs to know about a run directory (is it complete, can it
 resumed) and to do with one (run or resume it, write a run merged from shards) goes
 through this module.
 
-Where the run directory keeps a status file (:mod:`infoplane.rundir`: complete,
-interrupted, killed, failed, with checkpoints and resume), the state comes from it and
-runs go through :func:`infoplane.run.reuse_or_run` (read back if complete, resumed from
-the checkpoint if stopped, else run afresh). Without it, a run directory is *complete*
-when its three tables exist and their Parquet metadata records this config and
-``epochs_trained`` equal to its epochs; *resumable* when a run was started in it
-(``config.toml`` exists), which then runs again.
+The state comes from the run directory's status file (:mod:`infoplane.rundir`:
+complete, interrupted, killed, failed, with checkpoints and resume), and runs go
+through :func:`infoplane.run.reuse_or_run` (read back if complete, resumed from the
+checkpoint if stopped, else run afresh).
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import json
 from pathlib import Path
-from types import ModuleType
 from typing import Literal
 
 import pandas as pd
-import pyarrow.parquet as pq
 
-from infoplane import store
+from infoplane import rundir, store
 from infoplane.config import RunConfig
 from infoplane.errors import InfoplaneError
 
 State = Literal["complete", "resumable", "new", "failed"]
 RUN_TABLES = ("information", "training", "gradients")
-IB_TABLES = ("ib_curve", "ib_layers")
-"""Written after RUN_TABLES by runs with ``ib``."""
 
 
 def run_state(run_dir: str | Path, config: RunConfig) -> State:
     """What state the run of ``config`` is in at ``run_dir``."""
     run_dir = Path(run_dir)
-    rundir = _rundir_api()
-    if rundir is not None:
-        status = rundir.read_status(run_dir)
-        if status is None:
-            return "resumable" if (run_dir / store.CONFIG).is_file() else "new"
-        if status.state == "complete" and _same_config(run_dir, config):
-            return "complete"
-        return "failed" if status.state == "failed" else "resumable"
-    if _tables_complete(run_dir, config):
+    status = rundir.read_status(run_dir)
+    if status is None:
+        return "resumable" if (run_dir / store.CONFIG).is_file() else "new"
+    if status.state == "complete" and _same_config(run_dir, config):
         return "complete"
-    if (run_dir / store.CONFIG).is_file():
-        return "resumable"
-    return "new"
+    return "failed" if status.state == "failed" else "resumable"
 
 
 def run_or_resume(
@@ -68,18 +51,8 @@ def run_or_resume(
     """
     from infoplane import run as run_module
 
-    shard = {} if seed_range is None else {"seed_range": seed_range}
-    if hasattr(run_module, "reuse_or_run"):
-        return run_module.reuse_or_run(config, run_dir, quiet=True, plots=plots, **shard)
-    return run_module.run(config, run_dir, quiet=True, plots=plots, **shard)
-
-
-def can_shard() -> bool:
-    """Whether runs here can train a shard of their seeds (``seed_range``)."""
-    from infoplane import run as run_module
-
-    fn = getattr(run_module, "reuse_or_run", run_module.run)
-    return "seed_range" in inspect.signature(fn).parameters
+    return run_module.reuse_or_run(config, run_dir, quiet=True, plots=plots,
+                                   seed_range=seed_range)
 
 
 def read_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
@@ -105,11 +78,6 @@ def write_merged(
     meta = {"config": resolved, "epochs_trained": str(config.epochs)}
     figures = ["information_plane.png", "snr.png", "training.png",
                *(f"information_plane_{name}.png" for name in config.estimators[1:])]
-    rundir = _rundir_api()
-    if rundir is None:
-        store.write_text(run_dir / store.CONFIG, resolved)
-        _write_files(run_dir, tables, meta, plots=plots)
-        return
     with rundir.RunDir.open(run_dir, config_toml=resolved, epochs=config.epochs,
                             overwrite=True) as rd:
         rd.claim(*(f"{name}.parquet" for name in RUN_TABLES), *(figures if plots else []))
@@ -131,14 +99,6 @@ def _write_files(
         write_run_figures(run_dir, *(tables[name] for name in RUN_TABLES))
 
 
-def _rundir_api() -> ModuleType | None:
-    """:mod:`infoplane.rundir` (status files, locks) where this installation has it."""
-    try:
-        return importlib.import_module("infoplane.rundir")
-    except ImportError:
-        return None
-
-
 def _same_config(run_dir: Path, config: RunConfig) -> bool:
     """Whether ``run_dir``'s config.toml is ``config`` (what a run records when it
     starts, such as the data set's version, aside)."""
@@ -146,23 +106,4 @@ def _same_config(run_dir: Path, config: RunConfig) -> bool:
         stored = RunConfig.from_toml(run_dir / store.CONFIG)
     except InfoplaneError:
         return False
-    unset = {k: None for k in ("dataset_version",) if hasattr(config, k)}
-    return stored.replace(**unset) == config.replace(**unset)
-
-
-def _tables_complete(run_dir: Path, config: RunConfig) -> bool:
-    if config.ib and not all((run_dir / f"{n}.parquet").is_file() for n in IB_TABLES):
-        return False
-    for name in RUN_TABLES:
-        path = run_dir / f"{name}.parquet"
-        if not path.is_file():
-            return False
-        try:
-            meta = json.loads(pq.read_schema(path).metadata[b"infoplane"])
-        except (OSError, KeyError, TypeError, ValueError):  # unreadable: not complete
-            return False
-        if meta.get("config") != config.to_toml() or meta.get("epochs_trained") != str(
-            config.epochs
-        ):
-            return False
-    return True
+    return stored.replace(dataset_version=None) == config.replace(dataset_version=None)

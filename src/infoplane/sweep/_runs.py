@@ -93,7 +93,7 @@ def make_jobs(
     """One task per run; or, when runs are fewer than worker threads, one per shard of
     a new run's seeds and a merge task. Shards already complete are not trained again."""
     threads = None if client is None else 1
-    shard = shard and bool(todo) and _rundir.can_shard()
+    shard = shard and bool(todo)
     per_run = math.ceil(_dispatch.slots(client) / len(todo)) if shard else 1
     jobs = []
     for run in todo:
