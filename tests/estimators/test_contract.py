@@ -193,6 +193,19 @@ def test_noisy_is_invariant_to_shift_and_to_scale_with_sigma_scaled_alike(layer,
 @settings(max_examples=15, deadline=None)
 @given(continuous_layers, real_shifts, real_scales, st.booleans())
 def test_knn_is_invariant_to_shift_and_scale(layer, shift, scale, with_ties):
+    check_knn_invariance(layer, shift, scale, with_ties)
+
+
+def test_knn_ties_next_to_a_large_offset_at_a_small_scale():
+    # was 2.443 against 2.452 bits: the levels' rounding next to 2048 (4.5e-10 in unit
+    # variance units) exceeded the 1e-10 jitter, so it, not the jitter, broke the ties
+    rng = np.random.default_rng(0)
+    layer = (rng.standard_normal((40, 2)),
+             np.random.default_rng(0).permutation(np.arange(40) % 3))
+    check_knn_invariance(layer, 2048.0, 0.001, True)
+
+
+def check_knn_invariance(layer, shift, scale, with_ties):
     T, y = layer
     X = T @ np.array([[1.0, 0.3], [-0.2, 1.0]]) + 0.1
     if with_ties:

@@ -29,10 +29,10 @@ estimated and an InfoplaneError says so). Both are converted to bits.
 Preprocessing: every column of X and of T is centred and divided by its standard
 deviation (constant columns are only centred), which makes the estimate independent
 of shifts and scales of the units, as the mutual information is; then Gaussian
-jitter of standard deviation ``JITTER = 1e-10`` (in those unit-variance units) drawn
+jitter of standard deviation ``JITTER = 1e-8`` (in those unit-variance units) drawn
 from ``numpy.random.default_rng(seed)`` is added to every entry to break ties, which
 the counts assume absent. Centring first keeps the jitter far above the rounding of
-the values (next to a large offset, 1e-10 would vanish), and far below any real
+the values (next to a large offset, 1e-8 would vanish), and far below any real
 distance, so it only orders otherwise equal distances.
 
 Clamp policy: both estimators are nearly unbiased but can return small negative
@@ -81,7 +81,7 @@ from infoplane.estimators._base import (
 )
 
 NAME = "knn"
-JITTER = 1e-10
+JITTER = 1e-8
 """Standard deviation of the tie-breaking noise, in units of each column's std."""
 WORKERS = -1
 """Threads for the KD-tree queries (SciPy's ``workers``; -1: all cores)."""
