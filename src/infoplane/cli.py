@@ -239,16 +239,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         else:
             result = run(config, out, quiet=quiet, overwrite=args.overwrite)
     except KeyboardInterrupt:
-        print(f"infoplane: interrupted; what was trained and measured is kept in {out}: "
-              f"infoplane run --resume {out} continues it", file=sys.stderr)
+        print(interrupted_message(out), file=sys.stderr)
         return _interrupted_code()
     if result.interrupted:
-        print(f"interrupted: wrote the {result.epochs_trained} epochs trained to {out}; "
-              f"infoplane run --resume {out} continues the run", file=sys.stderr)
+        print(interrupted_message(out, result.epochs_trained), file=sys.stderr)
         return _interrupted_code()
     if not quiet:
         print(summary(result))
     return 0
+
+
+def interrupted_message(out: object, epochs_trained: int | None = None) -> str:
+    """The one line printed when a run stops on Ctrl-C or SIGTERM, in training or after."""
+    trained = "" if epochs_trained is None else f" ({epochs_trained} epochs trained)"
+    return (f"infoplane: interrupted; what was trained and measured is kept in {out}{trained}: "
+            f"infoplane run --resume {out} continues it")
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
