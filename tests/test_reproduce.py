@@ -19,15 +19,12 @@ from infoplane import store
 from infoplane.cli import main
 from infoplane.estimators import available_estimators
 from infoplane.reproduce import Verdict
-from infoplane.reproduce._claims import (
-    claim1,
-    claim2,
-    claim3,
-    claim4,
-    critique_estimators,
-    critique_relu,
-)
-from infoplane.reproduce._plan import ib_unavailable
+from infoplane.reproduce._experiments.compression import claim1
+from infoplane.reproduce._experiments.depth import claim4
+from infoplane.reproduce._experiments.estimators import critique_estimators
+from infoplane.reproduce._experiments.ib import claim3, ib_unavailable
+from infoplane.reproduce._experiments.relu import critique_relu
+from infoplane.reproduce._experiments.transition import claim2
 
 TINY = [
     "--quick",
@@ -633,7 +630,7 @@ def _fake_run(config, out, *, quiet=False, plots=True):
 def test_decisions_on_synthetic_runs_with_ib_files(monkeypatch, tmp_path):
     from infoplane.reproduce import Scale, reproduce
 
-    monkeypatch.setattr("infoplane.reproduce._reproduce.reuse_or_run", _fake_run)
+    monkeypatch.setattr("infoplane.reproduce._dispatch.reuse_or_run", _fake_run)
     scale = Scale(
         seeds=3,
         epochs=1000,
@@ -683,7 +680,7 @@ def test_workers_0_runs_here_one_after_another_with_progress(monkeypatch, tmp_pa
         raise Stop
 
     monkeypatch.setattr("infoplane.sweep._runs.run_configs", no_dask)
-    monkeypatch.setattr("infoplane.reproduce._reproduce.reuse_or_run", first_run)
+    monkeypatch.setattr("infoplane.reproduce._dispatch.reuse_or_run", first_run)
     with pytest.raises(Stop):
         reproduce(tmp_path / "r", scale=QUICK, quiet=False, workers=0)
     assert calls == [False]

@@ -56,6 +56,13 @@ class LayerIB:
         layer's encoder satisfies the IB self-consistent equations at beta* exactly,
         at most I(X;T) = H(T) (the IB encoder then spreads x over every code of the
         same p(y|t); a layer whose codes all share one p(y|t) gets H(T)).
+    kl_floor : float or ndarray
+        H(T | C) in bits, C the class of x by its p(y|x): the least ``kl_at_beta`` any
+        encoder that sees x only through p(y|x) can reach, which includes the IB encoder
+        at every beta. A deterministic layer that keeps inputs of equal p(y|x) apart
+        (binning a wide layer) has a large residual by construction; the part of the
+        residual a choice of beta can explain is ``kl_at_beta - kl_floor`` (>= 0), out
+        of ``ixt - kl_floor`` = I(T;C) for the trivial encoder p(t) (beta = 0).
     """
 
     ixt: Any
@@ -63,6 +70,7 @@ class LayerIB:
     gap: Any
     beta: Any
     kl_at_beta: Any = float("nan")
+    kl_floor: Any = float("nan")
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.ixt, self.ity, self.gap, self.beta))
@@ -142,9 +150,9 @@ def layer_against_bound(
     inputs = _prepare(p_y_given_x, p_x, curve, func)
     codes = _codes(t_of_x, inputs.keep.size, func, ndim=1)[inputs.keep]
     bounds = _bounds(beta_bounds, func)
-    ixt, ity, beta, kl = (float(v) for v in _one_layer(codes, inputs, bounds))
+    ixt, ity, beta, kl, floor = (float(v) for v in _one_layer(codes, inputs, bounds))
     gap = float(curve.ity_at(ixt)) - ity
-    return LayerIB(ixt=ixt, ity=ity, gap=gap, beta=beta, kl_at_beta=kl)
+    return LayerIB(ixt=ixt, ity=ity, gap=gap, beta=beta, kl_at_beta=kl, kl_floor=floor)
 
 
 def layers_against_bound(
@@ -167,15 +175,15 @@ def layers_against_bound(
     Returns
     -------
     LayerIB
-        Arrays ``ixt``, ``ity``, ``gap`` (bits), ``beta`` and ``kl_at_beta`` (bits),
-        each of shape (points,).
+        Arrays ``ixt``, ``ity``, ``gap`` (bits), ``beta``, ``kl_at_beta`` and
+        ``kl_floor`` (bits), each of shape (points,).
         Rows that are the same partition of the inputs are computed once.
     """
     func = "layers_against_bound"
     inputs = _prepare(p_y_given_x, p_x, curve, func)
     rows = _codes(codes, inputs.keep.size, func, ndim=2)[:, inputs.keep]
     bounds = _bounds(beta_bounds, func)
-    out = np.empty((rows.shape[0], 4))
+    out = np.empty((rows.shape[0], 5))
     seen: dict[bytes, int] = {}
     for i, row in enumerate(rows):
         _, first, inverse = np.unique(row, return_index=True, return_inverse=True)
@@ -189,7 +197,7 @@ def layers_against_bound(
     gap = curve.ity_at(out[:, 0]) - out[:, 1]
     return LayerIB(
         ixt=out[:, 0].copy(), ity=out[:, 1].copy(), gap=gap, beta=out[:, 2].copy(),
-        kl_at_beta=out[:, 3].copy(),
+        kl_at_beta=out[:, 3].copy(), kl_floor=out[:, 4].copy(),
     )
 
 
@@ -254,7 +262,7 @@ def _bounds(beta_bounds: Any, func: str) -> tuple[float, float]:
 
 
 def _one_layer(codes: np.ndarray, inputs: _Inputs, bounds: tuple[float, float]) -> np.ndarray:
-    """(ixt, ity, beta, kl_at_beta) of one layer; codes over the kept inputs; bits."""
+    """(ixt, ity, beta, kl_at_beta, kl_floor) of one layer; codes over the kept inputs; bits."""
     _, t = np.unique(codes, return_inverse=True)
     t = t.ravel()
     n_t = int(t.max()) + 1
@@ -265,7 +273,17 @@ def _one_layer(codes: np.ndarray, inputs: _Inputs, bounds: tuple[float, float]) 
     ht = max(0.0 - plogp_t / LN2, 0.0)
     ity = (float(xlogy(pty, pty).sum()) - plogp_t - inputs.plogp_y) / LN2
     ity = min(max(ity, 0.0), ht, inputs.ixy)  # rounding only: 0 <= I(T;Y) <= min(H(T), I(X;Y))
-    return np.array([ht, ity, *_fit_beta(pt, pty, ht, ity, inputs, bounds)])
+    beta, kl = _fit_beta(pt, pty, ht, ity, inputs, bounds)
+    return np.array([ht, ity, beta, kl, _conditional_entropy(t, inputs)])
+
+
+def _conditional_entropy(t: np.ndarray, inputs: _Inputs) -> float:
+    """H(T | C) in bits, C the p(y|x) class of each kept input (``kl_floor``)."""
+    n_c = inputs.w.size
+    joint = np.bincount(t * n_c + inputs.x_class, weights=inputs.p_x)
+    h_tc = -float(xlogy(joint, joint).sum())
+    h_c = -float(xlogy(inputs.w, inputs.w).sum())
+    return max(h_tc - h_c, 0.0) / LN2
 
 
 def _fit_beta(
