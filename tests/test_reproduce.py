@@ -171,6 +171,9 @@ def test_tables(out):
     assert depth.loc[depth["depth"] == 5, "run"].item() == "size-85"  # reused, not rerun
     comp = pd.read_parquet(out / "depth_compression.parquet")
     assert comp.groupby("depth")["layer"].max().tolist() == [2, 3, 4, 5, 6, 7]
+    assert {"compression_time_ci_low", "compression_time_ci_high"} <= set(comp.columns)
+    done = comp.dropna(subset=["compression_time"])
+    assert (done["compression_time_ci_low"] <= done["compression_time"]).all()
     sizes = pd.read_parquet(out / "sizes.parquet")
     assert sorted(sizes["train_fraction"].unique()) == [0.05, 0.45, 0.85]
     critiques = pd.read_parquet(out / "critiques.parquet")
