@@ -266,3 +266,18 @@ def test_the_residual_never_falls_below_its_floor(four_classes, seed, n_codes):
     assert (batch.kl_floor >= 0).all()
     assert (batch.kl_at_beta >= batch.kl_floor - 1e-9).all()
     assert (batch.kl_floor <= batch.ixt + 1e-9).all()
+
+
+def test_a_layer_keeping_all_the_information_gets_the_limit_beta_to_infinity():
+    # was: the residual at beta = 1e4, where two nearly equal p(y|x) (KL ~ 2e-8 nats)
+    # still share each input's mass, so the identity layer read ~12 bits, not 11
+    q = np.repeat([0.5, 0.5001], 2048)
+    cond = np.stack([1 - q, q], axis=1)
+    curve = ib_curve_from_conditional(cond)
+    identity = layer_against_bound(np.arange(q.size), cond, curve)
+    assert identity.beta == 1e4
+    assert identity.kl_floor == pytest.approx(11.0, abs=1e-9)
+    assert identity.kl_at_beta == pytest.approx(11.0, abs=1e-6)
+    # the classes themselves: exact at the limit
+    classes = (q > 0.5).astype(int)
+    assert layer_against_bound(classes, cond, curve).kl_at_beta == pytest.approx(0.0, abs=1e-9)

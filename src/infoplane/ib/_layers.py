@@ -26,6 +26,9 @@ RESIDUAL_ATOL = 1e-12
 """A layer whose I(X;Y) - I(T;Y) is below this (nats) keeps all the information: its
 fit objective decreases in beta for ever and beta* is the upper bound."""
 
+KL_ZERO = 1e-12
+"""KL[p(y|x) ‖ p(y|t)] (nats) at most this counts as 0: code t has x's own p(y|x)."""
+
 BETA_XATOL = 1e-4
 """Tolerance of the fit on log(beta): beta* is found to within a factor exp(1e-4)."""
 
@@ -136,8 +139,10 @@ def layer_against_bound(
     (:func:`scipy.optimize.minimize_scalar`, bounded). Z sums over the distinct
     p(y|t) (codes with equal p(y|t) pooled) and E_x over inputs with distinct p(y|x),
     which is exact and keeps it small. A layer keeping all of I(X;Y) is fitted best
-    by beta -> inf and gets the upper bound; a layer whose codes all share one p(y|t)
-    (for instance a constant layer) fits every beta equally and gets NaN.
+    by beta -> inf and gets the upper bound, with ``kl_at_beta`` the objective's limit
+    there (each x spread over the codes of its own p(y|x)), not its value at the
+    bound, which is larger where two p(y|x) differ by little; a layer whose codes all
+    share one p(y|t) (for instance a constant layer) fits every beta equally and gets NaN.
     KL[p(y|x) ‖ p(y|t)] with p(y|t) = 0 < p(y|x) counts log p(y|t) as about -708
     (``LOG_FLOOR``), not -inf.
 
@@ -322,7 +327,12 @@ def _fit_beta(
 
     low, high = np.log(bounds[0]), np.log(bounds[1])
     if residual <= RESIDUAL_ATOL:  # the fit objective decreases for ever: beta -> inf
-        return bounds[1], max(objective(high), 0.0) / LN2
+        # its infimum: each x spread over the codes whose p(y|t) is its own p(y|x)
+        z_inf = (kl <= KL_ZERO) @ p_u
+        value = objective(high)
+        if (z_inf > 0).all():
+            value = min(value, h_nats + float(inputs.w @ np.log(z_inf)))
+        return bounds[1], max(value, 0.0) / LN2
     res = minimize_scalar(
         objective, bounds=(low, high), method="bounded", options={"xatol": BETA_XATOL}
     )
