@@ -80,10 +80,23 @@ def runs(scale: Scale) -> list[RunSpec]:
 
 
 def estimated_seconds(scale: Scale, layers: int = 6) -> float:
-    """The kde and noisy estimates' cost at ``scale`` by :data:`SECONDS_PER_POINT`."""
+    """The kde and noisy estimates' cost at ``scale`` by :data:`SECONDS_PER_POINT`.
+
+    noisy's cost scales with its Monte Carlo draws (default 4 per input, 4 x 4096).
+    """
     logged = len(log_spaced_epochs(scale.epochs, scale.critique_log_epochs))
     points = scale.critique_seeds * logged * layers
-    return points * sum(SECONDS_PER_POINT.get(e, 0.5) for e in present())
+    cost = 0.0
+    for name in present():
+        each = SECONDS_PER_POINT.get(name, 0.5)
+        if name == "noisy" and scale.noisy_samples is not None:
+            each *= scale.noisy_samples / (4 * 4096)
+        cost += each
+    return points * cost
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def _mostly(table: pd.DataFrame) -> pd.Series:
@@ -212,9 +225,13 @@ def _text(ctx: Context) -> str:
     text = (
         f"{' and '.join(names)} cost about {costs} per information point (a seed, layer and "
         "logged epoch) at 4096 inputs x 10 units on 2 busy cores, against ~2 ms for binning. "
-        f"This run measures the same {spec.seeds} seed(s) as the binning runs at "
-        f"{len(logged)} logged epochs ({', '.join(map(str, logged))}; {spec.epochs} epochs "
-        f"of training), about {estimated_seconds(ctx.scale) / 60:.0f} min for kde and "
+        + (
+            f"This run measures the same {spec.seeds} seeds as the binning runs"
+            if spec.seeds == ctx.scale.seeds
+            else f"This run measures {spec.seeds} of the binning runs' {ctx.scale.seeds} seeds"
+        )
+        + f" at {len(logged)} logged epochs ({', '.join(map(str, logged))}; {spec.epochs} "
+        f"epochs of training), about {_duration(estimated_seconds(ctx.scale))} for kde and "
         "noisy together by those costs. Brackets: 95% bootstrap intervals over seeds."
     )
     if "kde" in names:

@@ -17,6 +17,7 @@ import pandas as pd
 from infoplane import store
 from infoplane.analysis import input_label_information, seed_resamples
 from infoplane.datasets import load_dataset
+from infoplane.ib._layers import BETA_BOUNDS
 from infoplane.reproduce import _figures
 from infoplane.reproduce._context import Context, Measured
 from infoplane.reproduce._report import Section
@@ -312,7 +313,10 @@ def section(ctx: Context, measured: Measured) -> Section:
         "inputs of the same p(y|x), so E_x KL[p_layer(t|x) || p_beta*(t|x)] is at least "
         "H(T | class of p(y|x)) (the floor) whatever beta is; only the excess over the "
         "floor says how well beta* fits, and it is compared with the excess of the "
-        "trivial encoder p(t).",
+        "trivial encoder p(t). A layer that keeps all of I(X;Y) is fitted by beta -> inf "
+        "(beta* shown as the bracket's end) and gets that limit's residual; a layer "
+        f"whose beta* is {BETA_BOUNDS[1]:g} but keeps slightly less would be fitted by a "
+        "larger beta than the bracket allows, so its residual is an upper bound.",
         figures,
         tables,
     )
