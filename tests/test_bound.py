@@ -24,9 +24,10 @@ def test_run_with_ib_writes_layers_against_the_bound(tmp_path, capsys):
     layers = pd.read_parquet(out / "ib_layers.parquet")
     curve = pd.read_parquet(out / "ib_curve.parquet")
     assert list(layers.columns) == [
-        "seed", "epoch", "layer", "ixt", "ity", "gap", "beta", "kl_at_beta"
+        "seed", "epoch", "layer", "ixt", "ity", "gap", "beta", "kl_at_beta", "kl_floor"
     ]
     assert ((layers["kl_at_beta"] >= 0) & (layers["kl_at_beta"] <= layers["ixt"] + 1e-9)).all()
+    assert (layers["kl_at_beta"] >= layers["kl_floor"] - 1e-9).all()
     assert layers["epoch"].max() == 40 and set(layers["layer"]) == set(range(1, 7))
     ixy = curve["ity"].max()
     assert (layers["ity"] <= ixy + 1e-6).all()

@@ -19,15 +19,12 @@ from infoplane import store
 from infoplane.cli import main
 from infoplane.estimators import available_estimators
 from infoplane.reproduce import Verdict
-from infoplane.reproduce._claims import (
-    claim1,
-    claim2,
-    claim3,
-    claim4,
-    critique_estimators,
-    critique_relu,
-)
-from infoplane.reproduce._plan import ib_unavailable
+from infoplane.reproduce._experiments.compression import claim1
+from infoplane.reproduce._experiments.depth import claim4
+from infoplane.reproduce._experiments.estimators import critique_estimators
+from infoplane.reproduce._experiments.ib import claim3, ib_unavailable
+from infoplane.reproduce._experiments.relu import critique_relu
+from infoplane.reproduce._experiments.transition import claim2
 
 TINY = [
     "--quick",
@@ -174,6 +171,9 @@ def test_tables(out):
     assert depth.loc[depth["depth"] == 5, "run"].item() == "size-85"  # reused, not rerun
     comp = pd.read_parquet(out / "depth_compression.parquet")
     assert comp.groupby("depth")["layer"].max().tolist() == [2, 3, 4, 5, 6, 7]
+    assert {"compression_time_ci_low", "compression_time_ci_high"} <= set(comp.columns)
+    done = comp.dropna(subset=["compression_time"])
+    assert (done["compression_time_ci_low"] <= done["compression_time"]).all()
     sizes = pd.read_parquet(out / "sizes.parquet")
     assert sorted(sizes["train_fraction"].unique()) == [0.05, 0.45, 0.85]
     critiques = pd.read_parquet(out / "critiques.parquet")
@@ -633,7 +633,7 @@ def _fake_run(config, out, *, quiet=False, plots=True):
 def test_decisions_on_synthetic_runs_with_ib_files(monkeypatch, tmp_path):
     from infoplane.reproduce import Scale, reproduce
 
-    monkeypatch.setattr("infoplane.reproduce._reproduce.reuse_or_run", _fake_run)
+    monkeypatch.setattr("infoplane.reproduce._dispatch.reuse_or_run", _fake_run)
     scale = Scale(
         seeds=3,
         epochs=1000,
@@ -683,7 +683,7 @@ def test_workers_0_runs_here_one_after_another_with_progress(monkeypatch, tmp_pa
         raise Stop
 
     monkeypatch.setattr("infoplane.sweep._runs.run_configs", no_dask)
-    monkeypatch.setattr("infoplane.reproduce._reproduce.reuse_or_run", first_run)
+    monkeypatch.setattr("infoplane.reproduce._dispatch.reuse_or_run", first_run)
     with pytest.raises(Stop):
         reproduce(tmp_path / "r", scale=QUICK, quiet=False, workers=0)
     assert calls == [False]

@@ -44,8 +44,8 @@ def chosen_epochs(epochs: list[int], count: int = IB_EPOCHS) -> list[int]:
 
 
 def layers_table(recorder: Recorder, curve) -> pd.DataFrame:
-    """seed, epoch, layer, ixt, ity, gap, beta, kl_at_beta for the chosen epochs of a run
-    (bits).
+    """seed, epoch, layer, ixt, ity, gap, beta, kl_at_beta, kl_floor for the chosen epochs
+    of a run (bits).
 
     The layers are binned as the binning estimator bins them in the run
     (``recorder.binning``, whether or not binning is among the run's estimators).
@@ -63,5 +63,6 @@ def layers_table(recorder: Recorder, curve) -> pd.DataFrame:
             r = layers_against_bound(codes, recorder.data.p_y_given_x, curve)
             rows.append(pd.DataFrame({"seed": seeds, "epoch": epoch, "layer": layer,
                                       "ixt": r.ixt, "ity": r.ity, "gap": r.gap, "beta": r.beta,
-                                      "kl_at_beta": r.kl_at_beta}))
+                                      "kl_at_beta": r.kl_at_beta,
+                                      "kl_floor": r.kl_floor}))
     return pd.concat(rows, ignore_index=True)

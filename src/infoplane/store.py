@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -28,16 +29,30 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
     "gradients": (
         "seed", "epoch", "layer", "grad_mean_norm", "grad_std_norm", "weight_norm", "snr",
     ),
-    "ib_layers": ("seed", "epoch", "layer", "ixt", "ity", "gap", "beta", "kl_at_beta"),
+    "ib_layers": (
+        "seed", "epoch", "layer", "ixt", "ity", "gap", "beta", "kl_at_beta", "kl_floor",
+    ),
     "ib_curve": ("beta", "ixt", "ity"),
 }
-"""Required columns of each table; ``ixt``/``ity`` are in bits, losses in nats."""
+"""The columns of each table; ``ixt``/``ity`` are in bits, losses in nats."""
+
+OPTIONAL: dict[str, tuple[str, ...]] = {"ib_layers": ("kl_at_beta", "kl_floor")}
+"""Columns of SCHEMAS added after files were written without them: :func:`read_table`
+fills them with NaN ("not measured") when a table lacks them."""
+
+
+
+def with_optional_columns(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``df`` with the :data:`OPTIONAL` columns of table ``name`` it lacks, as NaN."""
+    absent = [c for c in OPTIONAL.get(name, ()) if c not in df.columns]
+    return df.assign(**{c: np.nan for c in absent}) if absent else df
+
 
 TEXT_COLUMNS = ("estimator",)
 """The only columns of SCHEMAS that hold text; every other one holds numbers."""
 
 UNITS = {
-    "ixt": "bits", "ity": "bits", "gap": "bits", "kl_at_beta": "bits",
+    "ixt": "bits", "ity": "bits", "gap": "bits", "kl_at_beta": "bits", "kl_floor": "bits",
     "train_loss": "nats", "test_loss": "nats",
 }
 
@@ -80,6 +95,7 @@ def write_table(run_dir: str | Path, name: str, df: pd.DataFrame, **metadata: st
     """
     from infoplane import __version__
 
+    df = with_optional_columns(df, name)
     missing = [c for c in SCHEMAS[name] if c not in df.columns]
     if missing:
         raise ValueError(f"table {name!r} lacks columns {missing}")  # a bug, not user error
@@ -122,6 +138,7 @@ def read_table(run_dir: str | Path, name: str, *, complete: bool = True) -> pd.D
     """Read table ``name`` of a run directory, checking that its columns are there.
 
     With ``complete`` (the default) the run must be complete (:func:`check_complete`).
+    Columns of :data:`OPTIONAL` absent from an older file are added, filled with NaN.
     """
     if complete:
         check_complete(run_dir)
@@ -132,6 +149,7 @@ def read_table(run_dir: str | Path, name: str, *, complete: bool = True) -> pd.D
         df = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise InfoplaneError(f"{path}: not a readable Parquet file ({exc})") from None
+    df = with_optional_columns(df, name)
     missing = [c for c in SCHEMAS[name] if c not in df.columns]
     if missing:
         raise InfoplaneError(f"{path}: missing column(s) {', '.join(missing)}")

@@ -5,7 +5,14 @@ import pandas as pd
 import pytest
 from synthetic import information_peaking
 
-from infoplane.analysis import compression_durations, epochs_to_fit, input_label_information
+from infoplane.analysis import (
+    compression_duration_replicates,
+    compression_durations,
+    compression_replicates,
+    epochs_to_fit,
+    input_label_information,
+    percentile_interval,
+)
 
 
 def test_label_information_of_known_distributions():
@@ -66,3 +73,31 @@ def test_compression_time_from_peak_to_90_percent_of_the_fall():
     assert np.isnan(table.loc[2, "compression_time"]) and not table.loc[2, "compresses"]
     early = compression_durations(info, done=0.4).set_index("layer")
     assert early.loc[1, "end_epoch"] == 500  # 9.2 reached at 460: first logged is 500
+
+
+def test_compression_time_replicates_pair_with_the_seeds():
+    # seeds differ only by constant offsets: every resample has the same curve shape
+    info = information_peaking({1: (100, 10.0, 8.0), 2: (1000, 9.0, 9.0)})
+    reps = compression_duration_replicates(info, n_boot=50)
+    one = reps[reps["layer"] == 1]
+    assert (one["compression_time"] == 900).all() and one["compresses"].all()
+    two = reps[reps["layer"] == 2]
+    assert two["compression_time"].isna().all() and not two["compresses"].any()
+    # the onsets are compression_replicates' (same resamples of the seeds)
+    onsets = compression_replicates(info, n_boot=50)
+    assert one["onset_epoch"].tolist() == onsets[onsets["layer"] == 1]["onset_epoch"].tolist()
+
+
+def test_compression_time_interval_spans_the_seeds():
+    # seed 0 compresses fast (peak at 10), seed 1 late (peak at 500), seed 2 not at all
+    fast = information_peaking({1: (10, 10.0, 6.0)}, seeds=1)
+    slow = information_peaking({1: (500, 10.0, 6.0)}, seeds=1).assign(seed=1)
+    flat = information_peaking({1: (1000, 10.0, 10.0)}, seeds=1).assign(seed=2)
+    info = pd.concat([fast, slow, flat], ignore_index=True)
+    point = compression_durations(info).set_index("layer").loc[1, "compression_time"]
+    reps = compression_duration_replicates(info, n_boot=400)["compression_time"]
+    low, high = percentile_interval(reps)
+    assert low <= point < high == np.inf  # resamples of only the flat seed: no compression
+    assert reps.isna().any() and (reps.dropna() > 0).all()
+    assert reps.dropna().nunique() > 1  # the fast seed alone: 990 epochs, the slow: 500
+    assert {500.0, 990.0} <= set(reps.dropna())

@@ -238,3 +238,46 @@ def test_kl_at_beta_in_batches(four_classes):
         assert batch.kl_at_beta[k] == pytest.approx(
             layer_against_bound(row, cond, curve).kl_at_beta, abs=1e-12
         )
+
+
+def test_kl_floor_closed_forms_and_bound(four_classes):
+    q, cond, curve = four_classes
+    # each input its own code: H(T | class) = log2 1024 = 10 bits, all of the residual
+    identity = layer_against_bound(np.arange(q.size), cond, curve)
+    assert identity.kl_floor == pytest.approx(10.0, abs=1e-9)
+    assert identity.kl_at_beta == pytest.approx(identity.kl_floor, abs=1e-6)
+    # one code, or the classes themselves: nothing about T is hidden from the IB encoder
+    assert layer_against_bound(np.zeros(q.size, int), cond, curve).kl_floor == 0.0
+    classes = np.digitize(q, [0.15, 0.5, 0.85])
+    assert layer_against_bound(classes, cond, curve).kl_floor == pytest.approx(0.0, abs=1e-12)
+    # each class split in two: one bit the IB encoder cannot see
+    halves = classes * 2 + (np.arange(q.size) % 2)
+    assert layer_against_bound(halves, cond, curve).kl_floor == pytest.approx(1.0, abs=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 40))
+def test_the_residual_never_falls_below_its_floor(four_classes, seed, n_codes):
+    q, cond, curve = four_classes
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, n_codes, size=(3, q.size))
+    codes[1] = np.digitize(q + 0.3 * rng.standard_normal(q.size), [0.3, 0.5, 0.7])
+    batch = layers_against_bound(codes, cond, curve)
+    assert (batch.kl_floor >= 0).all()
+    assert (batch.kl_at_beta >= batch.kl_floor - 1e-9).all()
+    assert (batch.kl_floor <= batch.ixt + 1e-9).all()
+
+
+def test_a_layer_keeping_all_the_information_gets_the_limit_beta_to_infinity():
+    # was: the residual at beta = 1e4, where two nearly equal p(y|x) (KL ~ 2e-8 nats)
+    # still share each input's mass, so the identity layer read ~12 bits, not 11
+    q = np.repeat([0.5, 0.5001], 2048)
+    cond = np.stack([1 - q, q], axis=1)
+    curve = ib_curve_from_conditional(cond)
+    identity = layer_against_bound(np.arange(q.size), cond, curve)
+    assert identity.beta == 1e4
+    assert identity.kl_floor == pytest.approx(11.0, abs=1e-9)
+    assert identity.kl_at_beta == pytest.approx(11.0, abs=1e-6)
+    # the classes themselves: exact at the limit
+    classes = (q > 0.5).astype(int)
+    assert layer_against_bound(classes, cond, curve).kl_at_beta == pytest.approx(0.0, abs=1e-9)

@@ -29,6 +29,7 @@ from infoplane.analysis._compression import (
 from infoplane.analysis._depth import (
     COMPRESSION_DONE,
     FIT_FRACTION,
+    compression_duration_replicates,
     compression_durations,
     epochs_to_fit,
     error_epoch,
@@ -59,6 +60,7 @@ __all__ = [
     "MIN_COMPRESSION_BITS",
     "SNR_THRESHOLD",
     "compression",
+    "compression_duration_replicates",
     "compression_durations",
     "compression_replicates",
     "crossing_epoch",

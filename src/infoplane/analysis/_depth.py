@@ -11,6 +11,7 @@ import pandas as pd
 from scipy.special import entr
 
 from infoplane.analysis._bootstrap import (
+    BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     resampled_means,
     seed_matrix,
@@ -178,3 +179,69 @@ def error_epoch(
     below = (1.0 - every) < level
     first = np.where(below.any(axis=1), epochs[np.argmax(below, axis=1)].astype(float), np.inf)
     return float(first[0]), first[1:]
+
+
+def compression_duration_replicates(
+    information: pd.DataFrame,
+    *,
+    estimator: str | None = None,
+    done: float = COMPRESSION_DONE,
+    min_bits: float = MIN_COMPRESSION_BITS,
+    n_boot: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> pd.DataFrame:
+    """:func:`compression_durations` on ``n_boot`` resamples of the seeds.
+
+    Replicate b averages the I(X;T) curves of the seeds drawn by row b of
+    :func:`~infoplane.analysis.seed_resamples` (``seed``), so its replicates pair up with
+    those of :func:`~infoplane.analysis.compression_replicates` and
+    :func:`error_epoch` of the same run.
+
+    Returns
+    -------
+    DataFrame
+        One row per (replicate, layer): ``replicate``, ``layer``, ``onset_epoch``,
+        ``end_epoch``, ``compression_time`` (epochs; NaN where that resample's curve
+        falls by less than ``min_bits``), ``compression_bits`` (bits), ``compresses``.
+
+    Examples
+    --------
+    Two identical seeds: every resample is the curve itself (onset 100, end 1000).
+
+    >>> info = pd.DataFrame({"seed": [0] * 4 + [1] * 4, "epoch": [0, 10, 100, 1000] * 2,
+    ...                      "layer": 1, "estimator": "binning",
+    ...                      "ixt": [6.0, 9.0, 10.0, 8.0] * 2, "ity": 0.5})
+    >>> reps = compression_duration_replicates(info, n_boot=5)
+    >>> reps["compression_time"].unique().tolist()
+    [900.0]
+    """
+    rows, _ = select_estimator(information, estimator)
+    parts = []
+    for layer, part in rows.groupby("layer", sort=True):
+        _, epochs, matrix = seed_matrix(part, "ixt")
+        curves = resampled_means(matrix, seed_resamples(matrix.shape[0], n_boot=n_boot, seed=seed))
+        curves = np.where(np.isnan(curves), -np.inf, curves)
+        k = np.argmax(curves, axis=1)
+        peak = curves[np.arange(n_boot), k]
+        bits = peak - curves[:, -1]
+        compresses = bits >= min_bits
+        level = peak - done * bits
+        after = np.arange(epochs.size)[None, :] >= k[:, None]
+        reached = after & (curves <= level[:, None])
+        end_index = np.argmax(reached, axis=1)  # the last epoch always reaches the level
+        onset = epochs[k].astype(float)
+        end = np.where(compresses, epochs[end_index].astype(float), np.nan)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "replicate": np.arange(n_boot),
+                    "layer": int(layer),
+                    "onset_epoch": np.where(compresses, onset, np.nan),
+                    "end_epoch": end,
+                    "compression_time": end - onset,
+                    "compression_bits": bits,
+                    "compresses": compresses,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)

@@ -26,6 +26,9 @@ RESIDUAL_ATOL = 1e-12
 """A layer whose I(X;Y) - I(T;Y) is below this (nats) keeps all the information: its
 fit objective decreases in beta for ever and beta* is the upper bound."""
 
+KL_ZERO = 1e-12
+"""KL[p(y|x) ‖ p(y|t)] (nats) at most this counts as 0: code t has x's own p(y|x)."""
+
 BETA_XATOL = 1e-4
 """Tolerance of the fit on log(beta): beta* is found to within a factor exp(1e-4)."""
 
@@ -56,6 +59,13 @@ class LayerIB:
         layer's encoder satisfies the IB self-consistent equations at beta* exactly,
         at most I(X;T) = H(T) (the IB encoder then spreads x over every code of the
         same p(y|t); a layer whose codes all share one p(y|t) gets H(T)).
+    kl_floor : float or ndarray
+        H(T | C) in bits, C the class of x by its p(y|x): the least ``kl_at_beta`` any
+        encoder that sees x only through p(y|x) can reach, which includes the IB encoder
+        at every beta. A deterministic layer that keeps inputs of equal p(y|x) apart
+        (binning a wide layer) has a large residual by construction; the part of the
+        residual a choice of beta can explain is ``kl_at_beta - kl_floor`` (>= 0), out
+        of ``ixt - kl_floor`` = I(T;C) for the trivial encoder p(t) (beta = 0).
     """
 
     ixt: Any
@@ -63,6 +73,7 @@ class LayerIB:
     gap: Any
     beta: Any
     kl_at_beta: Any = float("nan")
+    kl_floor: Any = float("nan")
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.ixt, self.ity, self.gap, self.beta))
@@ -128,8 +139,10 @@ def layer_against_bound(
     (:func:`scipy.optimize.minimize_scalar`, bounded). Z sums over the distinct
     p(y|t) (codes with equal p(y|t) pooled) and E_x over inputs with distinct p(y|x),
     which is exact and keeps it small. A layer keeping all of I(X;Y) is fitted best
-    by beta -> inf and gets the upper bound; a layer whose codes all share one p(y|t)
-    (for instance a constant layer) fits every beta equally and gets NaN.
+    by beta -> inf and gets the upper bound, with ``kl_at_beta`` the objective's limit
+    there (each x spread over the codes of its own p(y|x)), not its value at the
+    bound, which is larger where two p(y|x) differ by little; a layer whose codes all
+    share one p(y|t) (for instance a constant layer) fits every beta equally and gets NaN.
     KL[p(y|x) ‖ p(y|t)] with p(y|t) = 0 < p(y|x) counts log p(y|t) as about -708
     (``LOG_FLOOR``), not -inf.
 
@@ -142,9 +155,9 @@ def layer_against_bound(
     inputs = _prepare(p_y_given_x, p_x, curve, func)
     codes = _codes(t_of_x, inputs.keep.size, func, ndim=1)[inputs.keep]
     bounds = _bounds(beta_bounds, func)
-    ixt, ity, beta, kl = (float(v) for v in _one_layer(codes, inputs, bounds))
+    ixt, ity, beta, kl, floor = (float(v) for v in _one_layer(codes, inputs, bounds))
     gap = float(curve.ity_at(ixt)) - ity
-    return LayerIB(ixt=ixt, ity=ity, gap=gap, beta=beta, kl_at_beta=kl)
+    return LayerIB(ixt=ixt, ity=ity, gap=gap, beta=beta, kl_at_beta=kl, kl_floor=floor)
 
 
 def layers_against_bound(
@@ -167,15 +180,15 @@ def layers_against_bound(
     Returns
     -------
     LayerIB
-        Arrays ``ixt``, ``ity``, ``gap`` (bits), ``beta`` and ``kl_at_beta`` (bits),
-        each of shape (points,).
+        Arrays ``ixt``, ``ity``, ``gap`` (bits), ``beta``, ``kl_at_beta`` and
+        ``kl_floor`` (bits), each of shape (points,).
         Rows that are the same partition of the inputs are computed once.
     """
     func = "layers_against_bound"
     inputs = _prepare(p_y_given_x, p_x, curve, func)
     rows = _codes(codes, inputs.keep.size, func, ndim=2)[:, inputs.keep]
     bounds = _bounds(beta_bounds, func)
-    out = np.empty((rows.shape[0], 4))
+    out = np.empty((rows.shape[0], 5))
     seen: dict[bytes, int] = {}
     for i, row in enumerate(rows):
         _, first, inverse = np.unique(row, return_index=True, return_inverse=True)
@@ -189,7 +202,7 @@ def layers_against_bound(
     gap = curve.ity_at(out[:, 0]) - out[:, 1]
     return LayerIB(
         ixt=out[:, 0].copy(), ity=out[:, 1].copy(), gap=gap, beta=out[:, 2].copy(),
-        kl_at_beta=out[:, 3].copy(),
+        kl_at_beta=out[:, 3].copy(), kl_floor=out[:, 4].copy(),
     )
 
 
@@ -254,7 +267,7 @@ def _bounds(beta_bounds: Any, func: str) -> tuple[float, float]:
 
 
 def _one_layer(codes: np.ndarray, inputs: _Inputs, bounds: tuple[float, float]) -> np.ndarray:
-    """(ixt, ity, beta, kl_at_beta) of one layer; codes over the kept inputs; bits."""
+    """(ixt, ity, beta, kl_at_beta, kl_floor) of one layer; codes over the kept inputs; bits."""
     _, t = np.unique(codes, return_inverse=True)
     t = t.ravel()
     n_t = int(t.max()) + 1
@@ -265,7 +278,17 @@ def _one_layer(codes: np.ndarray, inputs: _Inputs, bounds: tuple[float, float]) 
     ht = max(0.0 - plogp_t / LN2, 0.0)
     ity = (float(xlogy(pty, pty).sum()) - plogp_t - inputs.plogp_y) / LN2
     ity = min(max(ity, 0.0), ht, inputs.ixy)  # rounding only: 0 <= I(T;Y) <= min(H(T), I(X;Y))
-    return np.array([ht, ity, *_fit_beta(pt, pty, ht, ity, inputs, bounds)])
+    beta, kl = _fit_beta(pt, pty, ht, ity, inputs, bounds)
+    return np.array([ht, ity, beta, kl, _conditional_entropy(t, inputs)])
+
+
+def _conditional_entropy(t: np.ndarray, inputs: _Inputs) -> float:
+    """H(T | C) in bits, C the p(y|x) class of each kept input (``kl_floor``)."""
+    n_c = inputs.w.size
+    joint = np.bincount(t * n_c + inputs.x_class, weights=inputs.p_x)
+    h_tc = -float(xlogy(joint, joint).sum())
+    h_c = -float(xlogy(inputs.w, inputs.w).sum())
+    return max(h_tc - h_c, 0.0) / LN2
 
 
 def _fit_beta(
@@ -304,7 +327,12 @@ def _fit_beta(
 
     low, high = np.log(bounds[0]), np.log(bounds[1])
     if residual <= RESIDUAL_ATOL:  # the fit objective decreases for ever: beta -> inf
-        return bounds[1], max(objective(high), 0.0) / LN2
+        # its infimum: each x spread over the codes whose p(y|t) is its own p(y|x)
+        z_inf = (kl <= KL_ZERO) @ p_u
+        value = objective(high)
+        if (z_inf > 0).all():
+            value = min(value, h_nats + float(inputs.w @ np.log(z_inf)))
+        return bounds[1], max(value, 0.0) / LN2
     res = minimize_scalar(
         objective, bounds=(low, high), method="bounded", options={"xatol": BETA_XATOL}
     )

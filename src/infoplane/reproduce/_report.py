@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from infoplane.reproduce._claims import Verdict
+from infoplane.reproduce._verdict import Verdict
 
 MIME = {".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml"}
 
