@@ -366,6 +366,7 @@ def test_the_run_directory_has_a_status_manifest_and_config_like_infoplane_run(t
 @pytest.mark.parametrize(("error", "state"), [(RuntimeError("boom"), "failed"),
                                                (KeyboardInterrupt(), "interrupted")])
 def test_an_exception_in_training_keeps_what_was_measured_and_says_so(tmp_path, error, state):
+    from infoplane.run import resume
     from infoplane.rundir import read_status
 
     X, y = _data()
@@ -379,8 +380,11 @@ def test_an_exception_in_training_keeps_what_was_measured_and_says_so(tmp_path, 
     assert status.state == state and status.epochs_trained == 2
     assert status.last_measured_epoch == 2
     assert ("boom" in status.reason) == (state == "failed")
-    with pytest.raises(InfoplaneError, match="not a complete run"):
+    with pytest.raises(InfoplaneError, match="not a complete run") as refused:
         read_table(out, "information")
+    assert "--resume" not in str(refused.value)  # a monitor run does not resume there
+    with pytest.raises(InfoplaneError, match="InformationPlaneMonitor.*cannot be resumed"):
+        resume(out)
     kept = read_table(out, "information", complete=False)
     assert sorted(set(kept["epoch"])) == [0, 1, 2]
     assert _no_hooks(model)
