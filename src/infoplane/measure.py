@@ -305,7 +305,7 @@ def measure_layers(
                           f"{int(epochs[0]) if n_rows else epoch}")
                 Ts = cpu
                 if isinstance(rule, Rescaled):
-                    Ts = _rescale(cpu, rule.ranges)
+                    Ts = rescale(cpu, rule.ranges)
                     grid = {"binning": np.full(n_rows, "global"),
                             "bin_low": rule.ranges[:, 0].astype(np.float64),
                             "bin_high": rule.ranges[:, 1].astype(np.float64),
@@ -335,8 +335,9 @@ def _host(flat: Any) -> np.ndarray:
     return _numpy(flat).astype(np.float64)
 
 
-def _rescale(acts: np.ndarray, ranges: np.ndarray) -> np.ndarray:
-    """Map each row's [low, high] onto [-1, 1] (binning over it is then the default)."""
+def rescale(acts: np.ndarray, ranges: np.ndarray) -> np.ndarray:
+    """``acts`` (rows, n, units) with each row's [low, high] (``ranges``, (rows, 2))
+    mapped onto [-1, 1], where the binning estimator's default range bins it."""
     low = ranges[:, 0][:, None, None]
     span = np.maximum(ranges[:, 1] - ranges[:, 0], np.finfo(np.float32).tiny)[:, None, None]
     return (acts - low) / span * 2.0 - 1.0

@@ -19,7 +19,7 @@ from infoplane.datasets import Dataset
 from infoplane.errors import InfoplaneError, check
 from infoplane.estimators import get_estimator, resolve_options
 from infoplane.estimators.binning import AUTO, BinningOptions
-from infoplane.measure import Rescaled, _rescale, measure_layers
+from infoplane.measure import Rescaled, measure_layers, rescale
 from infoplane.nets._metrics import output_metrics
 from infoplane.nets.activations import BOUNDED
 from infoplane.nets.ensemble import Setup, activation_buffer_size, layer_activations
@@ -226,7 +226,7 @@ class Recorder:
     @staticmethod
     def binning_view(acts: np.ndarray, ranges: np.ndarray | None) -> np.ndarray:
         """Activations as binned: unchanged, or each seed's [low, high] mapped to [-1, 1]."""
-        return acts if ranges is None else _rescale(acts, ranges)
+        return acts if ranges is None else rescale(acts, ranges)
 
     def value_ranges(self) -> list[np.ndarray | None]:
         """Per layer: None (bin the activations as they are) or per-seed (low, high)
