@@ -1,6 +1,9 @@
 """From activations to information rows: one function for every source of snapshots.
 
-:func:`measure_snapshot` takes one logged epoch's activations (any named layers, NumPy
+:func:`measure_layers` is that function: many snapshots (rows: seeds x logged epochs)
+of named layers, each estimator called once per layer over all rows (the engine's
+:class:`~infoplane.recorder.Recorder` hands it a few logged epochs of its whole ensemble
+at a time). :func:`measure_snapshot` takes one logged epoch's activations (any named layers, NumPy
 arrays or torch tensors of shape (n_probe, ...)), the probe set's labels and the
 estimators, and returns the rows of ``information.parquet``. It knows nothing of how
 the activations were made (the built-in MLPs, a user's model through
@@ -14,6 +17,10 @@ How a layer is binned is a :class:`Binning` rule, stated in every row:
 - ``width``: bins of a fixed width in activation units, edges at multiples of it
   (Saxe et al.'s code); needs no look-ahead and keeps the bin size constant;
 - ``epoch``: ``bins`` equal bins over this epoch's own min and max of the layer.
+
+:func:`measure_layers` also takes a :class:`Rescaled` rule (a range per row, known only
+after training: the engine's min/max over all logged epochs) or none (the binning
+estimator's own options, e.g. ``edges="idnns"``).
 """
 
 from __future__ import annotations
