@@ -54,7 +54,7 @@ def main() -> None:
     X = torch.tensor(digits.data / 16.0, dtype=torch.float32)  # pixels in [0, 1]
     y = torch.tensor(digits.target)
     lightning.seed_everything(0, verbose=False)
-    callback = InformationPlaneCallback(probe=(X, y), out=args.out)
+    callback = InformationPlaneCallback(probe=(X, y), out=args.out, overwrite=True)
     trainer = lightning.Trainer(
         max_epochs=args.epochs, accelerator="cpu", callbacks=[callback], logger=False,
         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,

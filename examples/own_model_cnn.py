@@ -53,7 +53,7 @@ def main() -> None:
 
     monitor = InformationPlaneMonitor(  # monitor
         model, probe=(X, y), layers=["act1", "act2", "act3", "output"],
-        epochs=args.epochs, out=args.out,
+        epochs=args.epochs, out=args.out, overwrite=True,  # a rerun replaces the last
     )
     with monitor:  # monitor
         for epoch in range(args.epochs):

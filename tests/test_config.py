@@ -1,3 +1,5 @@
+import tomllib
+
 import pytest
 
 from infoplane.config import RunConfig
@@ -87,3 +89,34 @@ def test_learning_rate_beyond_float32_is_refused_before_training():
     with pytest.raises(InfoplaneError, match="--weight-decay must be in"):
         RunConfig(weight_decay=1e39)
     assert RunConfig(lr=1e30).lr == 1e30
+
+
+def test_binning_bins_is_written_once_with_the_same_meaning(tmp_path):
+    from infoplane.datasets import tishby12
+    from infoplane.nets.ensemble import make_setup
+    from infoplane.recorder import Recorder
+
+    config = RunConfig(seeds=1, widths=(3,), bins=7, estimators=("binning", "adaptive"),
+                       estimator_options={"binning": {"bins": 4}})
+    text = config.to_toml()
+    written = tomllib.loads(text)
+    assert "bins" not in written  # binning's bins is said once, in its table
+    assert written["estimator_options"] == {"binning": {"bins": 4}, "adaptive": {"bins": 7}}
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    reread = RunConfig.from_toml(path)
+    data = tishby12()
+    before, after = (Recorder(make_setup(c, data), c, data) for c in (config, reread))
+    assert after.options == before.options  # binning 4 bins, adaptive 7
+    assert before.options["binning"]["bins"] == 4 and before.options["adaptive"]["bins"] == 7
+
+
+def test_bins_flag_over_a_config_file_leaves_no_empty_binning_table(tmp_path):
+    from infoplane.cli import build_parser, resolve_config
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("epochs = 3\n\n[estimator_options.binning]\nbins = 4\n")
+    config, _, _ = resolve_config(build_parser().parse_args(
+        ["run", "--config", str(cfg), "--bins", "8"]))
+    assert config.bins == 8 and "binning" not in config.estimator_options
+    assert "[estimator_options" not in config.to_toml()

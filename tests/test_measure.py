@@ -89,3 +89,38 @@ def test_torch_binning_equals_the_numpy_estimator(seed):
                                          width=2.0 / 15, n_bins=15)
     assert ixt == pytest.approx(want.ixt, abs=1e-12)
     assert ity == pytest.approx(want.ity, abs=1e-12)
+
+
+def test_recorder_and_monitor_give_the_same_information_rows():
+    """The engine's Recorder and the monitor's measure_snapshot, same activations."""
+    from infoplane.config import RunConfig
+    from infoplane.datasets import tishby12
+    from infoplane.nets.ensemble import CpuEnsemble, make_setup
+    from infoplane.recorder import Recorder
+
+    data = tishby12()
+    config = RunConfig(seeds=2, epochs=5, widths=(5, 3), estimators=("binning", "kde"))
+    setup = make_setup(config, data)
+    engine, recorder = CpuEnsemble(setup, config, data), Recorder(setup, config, data)
+    recorder.snapshot(0, engine.params.copy())
+    engine.train(5)
+    recorder.snapshot(5, engine.params.copy())
+    information, _ = recorder.tables()
+    columns = ["seed", "epoch", "layer", "layer_name", "estimator", "ixt", "ity"]
+    monitor_rows = []
+    names = ["L1", "L2", "output"]
+    for (epoch,), layers in recorder.activations(group=1):
+        for k, seed in enumerate(setup.seeds):
+            monitor_rows.append(measure_snapshot(
+                epoch, {name: acts[k] for name, acts in zip(names, layers, strict=True)},
+                data.y, {"binning": {"bins": 30}, "kde": {}}, seed=seed,
+                binning=dict.fromkeys(names, (-1.0, 1.0)),  # the monitor's bounded layers
+            ))
+    import pandas as pd
+
+    monitor = pd.concat(monitor_rows, ignore_index=True)[columns]
+    key = ["estimator", "epoch", "layer", "seed"]
+    monitor = monitor.sort_values(key, ignore_index=True)
+    engine_rows = information[columns].sort_values(key, ignore_index=True)
+    assert len(engine_rows) == 2 * 2 * 3 * 2  # epochs x seeds x layers x estimators
+    pd.testing.assert_frame_equal(engine_rows, monitor, check_dtype=False, rtol=0, atol=0)

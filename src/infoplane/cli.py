@@ -212,8 +212,11 @@ def resolve_config(args: argparse.Namespace) -> tuple[Any, Path, bool]:
             )
     for name, key, value in flag_options:
         options.setdefault(name, {})[key] = value
+    options = {name: opts for name, opts in options.items() if opts}  # no empty tables
     if options:
         values["estimator_options"] = options
+    else:
+        values.pop("estimator_options", None)
     config = RunConfig.from_mapping(values, source=str(args.config or "command line"))
     if out is None:
         stem = Path(config.dataset).stem

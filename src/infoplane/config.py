@@ -128,11 +128,21 @@ class RunConfig:
         return dataclasses.replace(self, **changes)
 
     def to_toml(self) -> str:
-        """The fully resolved config as TOML text (None values are left out)."""
+        """The fully resolved config as TOML text (None values are left out).
+
+        Each setting is written once: with ``[estimator_options.binning] bins`` the
+        top-level ``bins`` (binning's default bin count) is left out, and adaptive, which
+        also defaults to it, gets its own ``bins`` if that differs from the default;
+        empty option tables are left out.
+        """
         lines = ["# infoplane run configuration (rerun: infoplane run --config this-file)"]
         tables = []
+        given = self.estimator_options.get("binning")
+        shadowed = isinstance(given, dict) and "bins" in given
+        canonical = {"bins": None if shadowed else self.bins,
+                     "estimator_options": self._written_options(shadowed)}
         for f in fields(self):
-            value = getattr(self, f.name)
+            value = canonical[f.name] if f.name in canonical else getattr(self, f.name)
             if value is None:
                 continue
             if isinstance(value, dict):
@@ -142,6 +152,20 @@ class RunConfig:
                 continue
             lines.append(f"{f.name} = {_toml_value(value)}")
         return "\n".join(lines + tables) + "\n"
+
+    def _written_options(self, shadowed: bool) -> dict[str, Any]:
+        """``estimator_options`` as :meth:`to_toml` writes them (same meaning): no empty
+        table; with ``shadowed`` (the top-level ``bins`` left out) adaptive's bin count
+        stated in its own table unless it is the default."""
+        options = {name: dict(opts) if isinstance(opts, dict) else opts
+                   for name, opts in self.estimator_options.items()}
+        adaptive = options.get("adaptive", {})
+        default_bins = next(f.default for f in fields(self) if f.name == "bins")
+        if (shadowed and "adaptive" in self.estimators and isinstance(adaptive, dict)
+                and "bins" not in adaptive and self.bins != default_bins):
+            options["adaptive"] = {**adaptive, "bins": self.bins}
+        return {name: opts for name, opts in options.items()
+                if opts or not isinstance(opts, dict)}
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from infoplane.datasets import Dataset
 from infoplane.errors import InfoplaneError, check
 from infoplane.estimators import get_estimator, resolve_options
 from infoplane.estimators.binning import AUTO, BinningOptions
+from infoplane.measure import Rescaled, measure_layers, rescale
 from infoplane.nets._metrics import output_metrics
 from infoplane.nets.activations import BOUNDED
 from infoplane.nets.ensemble import Setup, activation_buffer_size, layer_activations
@@ -32,8 +33,6 @@ INFO_COLUMNS = (
 """Columns of information.parquet; the stderrs (bits) are NaN for deterministic estimates."""
 TRAINING_METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 """Columns of training.parquet after seed and epoch: loss in nats, accuracy in [0, 1]."""
-ON_DEVICE = ("kde", "noisy")
-"""Estimators that take ``device=``: with ``--device cuda`` they compute on the GPU."""
 
 
 class Recorder:
@@ -167,36 +166,24 @@ class Recorder:
         ranges = self.value_ranges()
         y = self.data.y
         seeds = np.array(self.setup.seeds)
-        info: dict[str, list[np.ndarray]] = {k: [] for k in INFO_COLUMNS}
+        parts: list[pd.DataFrame] = []
         metrics, metric_epochs = [], []
         for epochs, layers in self.activations(set(at), group=batch, reuse=True):
-            rows = len(epochs) * len(seeds)
             epoch_col = np.repeat(np.asarray(epochs, dtype=np.int64), len(seeds))
             metrics.append(output_metrics(
                 layers[-1], y, np.tile(self._train_mask, (len(epochs), 1))
             ))
             metric_epochs.append(epoch_col)
-            for layer, acts in enumerate(layers, start=1):
-                for name, opts in options.items():
-                    Ts = acts
-                    if name == "binning":
-                        Ts = self.binning_view(acts, _tile(ranges[layer - 1], len(epochs)))
-                    if name in ON_DEVICE and self.config.device == "cuda":
-                        opts = {**opts, "device": "cuda"}
-                    ixt, ity, ixt_se, ity_se = get_estimator(name).many_with_stderr(
-                        Ts, y, X=self.data.X, **opts
-                    )
-                    for column, values in (
-                        ("seed", np.tile(seeds, len(epochs))), ("epoch", epoch_col),
-                        ("layer", np.full(rows, layer)), ("estimator", np.full(rows, name)),
-                        ("ixt", ixt), ("ity", ity),
-                        ("layer_name", np.full(rows, _layer_name(layer, len(layers)))),
-                        ("ixt_stderr", ixt_se), ("ity_stderr", ity_se),
-                    ):
-                        info[column].append(np.asarray(values))
-        information = pd.DataFrame(
-            {k: np.concatenate(v) if v else np.array([]) for k, v in info.items()}, copy=False
-        )
+            names = [_layer_name(k, len(layers)) for k in range(1, len(layers) + 1)]
+            rules = {name: None if r is None else Rescaled(_tile(r, len(epochs)))
+                     for name, r in zip(names, ranges, strict=True)}
+            parts.append(measure_layers(
+                dict(zip(names, layers, strict=True)), y, options, epoch=epoch_col,
+                seed=np.tile(seeds, len(epochs)), binning=rules, X=self.data.X,
+                device=self.config.device,
+            )[list(INFO_COLUMNS)])
+        information = (pd.concat(parts, ignore_index=True) if parts
+                       else pd.DataFrame({k: np.array([]) for k in INFO_COLUMNS}))
         values = np.concatenate(metrics)
         training = pd.DataFrame({
             "seed": np.tile(seeds, len(values) // len(seeds)),
@@ -239,7 +226,7 @@ class Recorder:
     @staticmethod
     def binning_view(acts: np.ndarray, ranges: np.ndarray | None) -> np.ndarray:
         """Activations as binned: unchanged, or each seed's [low, high] mapped to [-1, 1]."""
-        return acts if ranges is None else _rescale(acts, ranges)
+        return acts if ranges is None else rescale(acts, ranges)
 
     def value_ranges(self) -> list[np.ndarray | None]:
         """Per layer: None (bin the activations as they are) or per-seed (low, high)
@@ -311,10 +298,3 @@ def _layer_name(layer: int, n_layers: int) -> str:
 def _tile(ranges: np.ndarray | None, times: int) -> np.ndarray | None:
     """Per-seed ranges repeated for ``times`` snapshots stacked epoch by epoch."""
     return None if ranges is None else np.tile(ranges, (times, 1))
-
-
-def _rescale(acts: np.ndarray, ranges: np.ndarray) -> np.ndarray:
-    """Map each seed's [low, high] onto [-1, 1] (binning over it is then the default)."""
-    low = ranges[:, 0][:, None, None]
-    span = np.maximum(ranges[:, 1] - ranges[:, 0], np.finfo(np.float32).tiny)[:, None, None]
-    return (acts - low) / span * 2.0 - 1.0

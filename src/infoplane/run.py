@@ -141,6 +141,10 @@ def resume(out: str | Path, *, quiet: bool = False, plots: bool = True) -> RunRe
         raise InfoplaneError(f"{out} holds no run to resume (no {STATUS} and {store.CONFIG})")
     if status.state == "complete":
         raise InfoplaneError(f"{out} is already complete; nothing to resume")
+    source = store.run_source(out)
+    if source:
+        raise InfoplaneError(f"{out} holds a run of {source}, not of `infoplane run`; "
+                             "it cannot be resumed here")
     return run(RunConfig.from_toml(out / store.CONFIG), out, quiet=quiet, plots=plots,
                resume=True)
 

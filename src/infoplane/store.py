@@ -129,9 +129,22 @@ def check_complete(run_dir: str | Path, *, allow_interrupted: bool = False) -> A
         return status
     if allow_interrupted and status.state == "interrupted":
         return status
-    hint = ("" if status.state == "running"
+    hint = ("" if status.state == "running" or run_source(run_dir)
             else f"; continue it with: infoplane run --resume {run_dir}")
     raise InfoplaneError(f"{run_dir} is not a complete run: {status.describe()}{hint}")
+
+
+def run_source(run_dir: str | Path) -> str:
+    """The ``source`` of the run's ``config.toml``: "" for ``infoplane run``'s, else the
+    writer (e.g. ``infoplane.torch.InformationPlaneMonitor``, whose runs do not resume)."""
+    from infoplane.config import read_toml
+
+    path = Path(run_dir) / CONFIG
+    try:
+        source = read_toml(path).get("source", "") if path.is_file() else ""
+    except InfoplaneError:
+        return ""
+    return source if isinstance(source, str) else ""
 
 
 def read_table(run_dir: str | Path, name: str, *, complete: bool = True) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
@@ -58,3 +59,32 @@ def test_a_trainer_fit_writes_the_run_directory(tmp_path):
     assert training["train_loss"].notna().all() and training["train_accuracy"].between(0, 1).all()
     assert (out / "information_plane.png").is_file()
     assert all(not m._forward_hooks for m in module.modules())
+
+
+def _fit(tmp_path, out, max_epochs, *, ckpt_path=None, checkpoints=False):
+    torch.manual_seed(0)
+    X = torch.rand(64, 6)
+    y = (X[:, 0] * 3).long().clamp(max=2)
+    callback = InformationPlaneCallback((X, y), out=out, epochs=6, log_epochs=6,
+                                        metrics={"train_loss": "train_loss"})
+    module = _Module()
+    trainer = lightning.Trainer(
+        max_epochs=max_epochs, accelerator="cpu", callbacks=[callback], logger=False,
+        enable_checkpointing=checkpoints, enable_progress_bar=False,
+        enable_model_summary=False, default_root_dir=tmp_path,
+    )
+    trainer.fit(module, DataLoader(TensorDataset(X, y), batch_size=16), ckpt_path=ckpt_path)
+    return trainer
+
+
+def test_a_checkpoint_resume_continues_the_tables_as_one_fit(tmp_path):
+    _fit(tmp_path / "a", tmp_path / "whole", 6)
+    first = _fit(tmp_path / "b", tmp_path / "resumed", 3, checkpoints=True)
+    ckpt = first.checkpoint_callback.best_model_path
+    assert ckpt and read_table(tmp_path / "resumed", "gradients")["epoch"].max() == 3
+    _fit(tmp_path / "b", tmp_path / "resumed", 6, ckpt_path=ckpt, checkpoints=True)
+    for name in ("information", "gradients", "training"):
+        whole = read_table(tmp_path / "whole", name)
+        resumed = read_table(tmp_path / "resumed", name)
+        assert len(resumed) == len(whole) > 0
+        pd.testing.assert_frame_equal(resumed, whole, check_dtype=False)

@@ -326,3 +326,67 @@ def test_cuda_model_is_measured_on_the_gpu_as_on_the_cpu():
         np.testing.assert_allclose(on_gpu["ixt"], on_cpu["ixt"], rtol=1e-6, atol=1e-9)
         np.testing.assert_allclose(on_gpu["ity"], on_cpu["ity"], rtol=1e-6, atol=1e-9)
     assert len(monitor.gradients) == 3 * 3
+
+
+def test_the_run_directory_has_a_status_manifest_and_config_like_infoplane_run(tmp_path):
+    import json
+    import tomllib
+
+    from infoplane.rundir import read_status
+
+    X, y = _data()
+    out = tmp_path / "run"
+    model = _mlp()
+    monitor = InformationPlaneMonitor(model, (X, y), epochs=3, out=out,
+                                      estimators={"binning": {"bins": 8}}, binning=0.5)
+    with monitor:
+        assert read_status(out).state == "running"  # taken before training
+        _train(model, _shuffled(X, y), 3, monitor)
+    monitor.finish(plots=False)
+    assert read_status(out).state == "complete"
+    files = json.loads((out / "manifest.json").read_text())["files"]
+    assert {"config.toml", "status.json", "information.parquet", "gradients.parquet",
+            "training.parquet", "monitor.toml"} <= set(files)
+    config = tomllib.loads((out / "config.toml").read_text())
+    assert config["probe_size"] == len(X) and config["epochs"] == 3
+    assert config["estimator_options"]["binning"]["bins"] == 8
+    assert [layer["binning"] for layer in config["layers"]] == ["range [-1, 1]", "width 0.5",
+                                                                "range [-1, 1]"]
+    again = InformationPlaneMonitor(_mlp(), (X, y), epochs=3, out=out)
+    with pytest.raises(InfoplaneError, match="holds another run"), again:
+        pass
+    assert read_status(out).state == "complete"  # the refused monitor touched nothing
+    replaced = InformationPlaneMonitor(_mlp(), (X, y), epochs=3, out=out, overwrite=True)
+    with replaced:
+        pass
+    replaced.finish(plots=False)
+    assert read_status(out).state == "complete"
+
+
+@pytest.mark.parametrize(("error", "state"), [(RuntimeError("boom"), "failed"),
+                                               (KeyboardInterrupt(), "interrupted")])
+def test_an_exception_in_training_keeps_what_was_measured_and_says_so(tmp_path, error, state):
+    from infoplane.run import resume
+    from infoplane.rundir import read_status
+
+    X, y = _data()
+    out = tmp_path / "run"
+    model = _mlp()
+    monitor = InformationPlaneMonitor(model, (X, y), schedule=[0, 1, 2, 3], out=out)
+    with pytest.raises(type(error)), monitor:
+        _train(model, _shuffled(X, y), 2, monitor)
+        raise error
+    status = read_status(out)
+    assert status.state == state and status.epochs_trained == 2
+    assert status.last_measured_epoch == 2
+    assert ("boom" in status.reason) == (state == "failed")
+    with pytest.raises(InfoplaneError, match="not a complete run") as refused:
+        read_table(out, "information")
+    assert "--resume" not in str(refused.value)  # a monitor run does not resume there
+    with pytest.raises(InfoplaneError, match="InformationPlaneMonitor.*cannot be resumed"):
+        resume(out)
+    kept = read_table(out, "information", complete=False)
+    assert sorted(set(kept["epoch"])) == [0, 1, 2]
+    assert _no_hooks(model)
+    if state == "interrupted":
+        assert main(["plot", str(out)]) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,13 +27,17 @@ from infoplane.measure import (
     resolve_estimators,
 )
 from infoplane.nets.schedule import log_spaced_epochs
+from infoplane.rundir import CONFIG, RunDir
 from infoplane.torch._layers import Watched, resolve_layers
 
 GRADIENT_COLUMNS = store.SCHEMAS["gradients"]
 TRAINING_METRICS = store.SCHEMAS["training"][2:]
 """Metrics ``end_epoch`` takes: train/test loss (nats) and accuracy (in [0, 1])."""
 MONITOR_FILE = "monitor.toml"
-"""What the monitor watched (model, layers, weights, binning, estimators, schedule)."""
+"""What the monitor watched (model, layers, weights, binning, estimators, schedule); the
+same text as the run directory's ``config.toml`` (kept for readers of older runs)."""
+SOURCE = "infoplane.torch.InformationPlaneMonitor"
+"""The ``source`` key of a monitor run's ``config.toml`` (and its tables' metadata)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,14 @@ class InformationPlaneMonitor:
     schedule : iterable of int, optional
         Explicit logged epochs instead of ``epochs``/``log_epochs``.
     out : path, optional
-        The run directory :meth:`finish` writes.
+        The run directory, as ``infoplane run`` keeps one (:mod:`infoplane.rundir`):
+        taken (locked, ``status.json`` "running", ``config.toml`` written) when the
+        ``with`` block starts, so a directory holding another run is refused before
+        training; completed by :meth:`finish`. An exception inside ``with`` writes
+        the tables measured so far and leaves the status "interrupted" (Ctrl-C) or
+        "failed"; ``read_table`` and ``infoplane plot`` treat it as any such run.
+    overwrite : bool, default False
+        Replace a run already in ``out`` (its listed files only) instead of refusing.
     binning : rule, or mapping layer name -> rule, optional
         How binning estimators bin: (low, high), a bin width (float, activation
         units; Saxe et al.), or "epoch" (each epoch's own min/max), or a
@@ -122,6 +134,7 @@ class InformationPlaneMonitor:
         seed: int = 0,
         batch_size: int = 1024,
         keep_activations: bool = False,
+        overwrite: bool = False,
     ) -> None:
         self.model = model
         self.layers: list[Watched] = resolve_layers(model, layers, output_softmax=output_softmax)
@@ -131,6 +144,8 @@ class InformationPlaneMonitor:
         self.schedule = _schedule(epochs, log_epochs, schedule)
         self.epochs, self.log_epochs = epochs, log_epochs
         self.out = None if out is None else Path(out)
+        self.overwrite = bool(overwrite)
+        self._run_dir: RunDir | None = None
         check(isinstance(seed, int) and seed >= 0, f"seed must be an int >= 0, got {seed!r}")
         check(isinstance(batch_size, int) and batch_size >= 1,
               f"batch_size must be an int >= 1, got {batch_size!r}")
@@ -151,18 +166,22 @@ class InformationPlaneMonitor:
         self._g_sq: list[torch.Tensor | None] = [None] * len(self.layers)
         self._g_count = [0] * len(self.layers)
         self._last_epoch = -1
+        self._resumed = False
 
     # -- the context: hooks on, measure epoch 0, hooks always off --------------------
     def __enter__(self) -> InformationPlaneMonitor:
         check(not self._handles, "this monitor is already active")
+        if self.out is not None and self._run_dir is None:
+            self._run_dir = self._open(self.out)
         self._handles = [
             layer.module.register_forward_hook(self._hook(layer)) for layer in self.layers
         ]
         try:
             if 0 in self.schedule and self._last_epoch < 0:
                 self.end_epoch(0)
-        except BaseException:
+        except BaseException as exc:
             self.close()
+            self._abandon(exc)
             raise
         return self
 
@@ -171,6 +190,26 @@ class InformationPlaneMonitor:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+        if exc is not None:
+            self._abandon(exc)
+
+    def _abandon(self, exc: BaseException) -> None:
+        """After an exception in training: the tables measured so far, and the run's
+        status "interrupted" (Ctrl-C) or "failed" with the reason; the lock released."""
+        rd, self._run_dir = self._run_dir, None
+        if rd is None:
+            return
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        reason = "" if interrupted else (
+            str(exc) if isinstance(exc, InfoplaneError) else f"{type(exc).__name__}: {exc}")
+        try:
+            self._write(rd, plots=False)
+            rd.set_status("interrupted" if interrupted else "failed", reason=reason,
+                          **self._progress())
+        except OSError:
+            pass  # the training's exception matters more
+        finally:
+            rd.close()
 
     def close(self) -> None:
         """Remove every hook this monitor attached (what leaving the ``with`` does)."""
@@ -253,36 +292,129 @@ class InformationPlaneMonitor:
         }
 
     def finish(self, out: str | Path | None = None, *, plots: bool = True) -> MonitorResult:
-        """Write the run directory (``out`` or the constructor's) and return the tables.
+        """Complete the run directory (``out`` or the constructor's) and return the tables.
 
         Writes ``information.parquet`` (with ``layer_name`` and the binning columns),
-        ``gradients.parquet``, ``training.parquet``, ``monitor.toml`` and, with
-        ``plots``, the figures of ``infoplane plot``. Without a directory nothing is
-        written.
+        ``gradients.parquet``, ``training.parquet``, ``config.toml`` (and the same text
+        as ``monitor.toml``) and, with ``plots``, the figures of ``infoplane plot``;
+        ``status.json`` becomes "complete". Without a directory nothing is written.
+
+        Raises InfoplaneError if ``out`` holds another run (without ``overwrite``) or
+        cannot be written.
         """
         out = self.out if out is None else Path(out)
         information, training, gradients = self.information, self.training, self.gradients
         if out is not None:
-            check(not out.exists() or out.is_dir(), f"out {out} exists and is not a directory")
-            store.write_text(out / MONITOR_FILE, self.describe())
-            meta = {"source": "infoplane.torch.InformationPlaneMonitor",
-                    "epochs_trained": str(max(self._last_epoch, 0))}
-            store.write_table(out, "information", information, **meta)
-            store.write_table(out, "training", training, **meta)
-            store.write_table(out, "gradients", gradients, **meta)
-            if plots and len(information):
-                from infoplane.plots import write_run_figures
-
-                write_run_figures(out, information, training, gradients)
+            rd, self._run_dir = self._run_dir, None
+            if rd is not None and rd.path != out:
+                rd.close()  # finished elsewhere: the directory taken stays "running"
+                rd = None
+            if rd is None:
+                rd = self._open(out)
+            try:
+                rd.set_status("running", phase="writing", **self._progress())
+                self._write(rd, plots=plots)
+                rd.set_status("complete", phase="done", **self._progress())
+            except BaseException as exc:
+                with contextlib.suppress(OSError):
+                    rd.set_status("failed", reason=f"writing the tables: {exc}",
+                                  **self._progress())
+                raise
+            finally:
+                rd.close()
         return MonitorResult(out=out, information=information, training=training,
                              gradients=gradients)
+
+    def _open(self, out: Path) -> RunDir:
+        """Take ``out`` for this run: locked, status "running", config.toml written.
+
+        A monitor restored by :meth:`load_state_dict` takes over the directory of the
+        run it continues (the same ``config.toml``), whatever its status.
+        """
+        planned = self.epochs if self.epochs is not None else max(self.schedule)
+        config = self.describe()
+        same = self._resumed and (out / CONFIG).is_file() and (
+            (out / CONFIG).read_text(encoding="utf-8") == config)
+        rd = RunDir.open(out, config_toml=config, epochs=int(planned),
+                         overwrite=self.overwrite or same)
+        rd.claim(MONITOR_FILE)
+        return rd
+
+    def _progress(self) -> dict[str, Any]:
+        measured = [e for e in self.schedule if e <= self._last_epoch]
+        return {"epochs_trained": max(self._last_epoch, 0),
+                "last_measured_epoch": max(measured) if measured else None}
+
+    def _write(self, rd: RunDir, *, plots: bool) -> None:
+        """The tables (and figures) so far into the run directory ``rd``."""
+        out = rd.path
+        information, training, gradients = self.information, self.training, self.gradients
+        rd.claim(CONFIG, MONITOR_FILE, *(f"{name}.parquet" for name in
+                                          ("information", "training", "gradients")))
+        store.write_text(out / MONITOR_FILE, self.describe())
+        meta = {"source": SOURCE, "config": self.describe(),
+                "epochs_trained": str(max(self._last_epoch, 0))}
+        store.write_table(out, "information", information, **meta)
+        store.write_table(out, "training", training, **meta)
+        store.write_table(out, "gradients", gradients, **meta)
+        if plots and len(information):
+            from infoplane.plots import write_run_figures
+
+            rd.claim("information_plane.png", "snr.png", "training.png",
+                     *(f"information_plane_{name}.png" for name in self.estimators))
+            write_run_figures(out, information, training, gradients,
+                              estimators=tuple(self.estimators))
+
+    # -- checkpoints -------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """What a resumed training needs to continue these tables: the logged-epoch
+        schedule, the last closed epoch, the rows so far and the gradient moments of
+        the epoch in progress. Plain Python values and tensors (``torch.save``, and
+        ``torch.load(weights_only=True)``, take it)."""
+        return {
+            "version": 1,
+            "schedule": sorted(self.schedule),
+            "epochs": self.epochs, "log_epochs": self.log_epochs,
+            "last_epoch": self._last_epoch,
+            "information": _columns(self.information),
+            "gradients": _columns(self.gradients),
+            "training": _columns(self.training),
+            "grad_sum": list(self._g_sum), "grad_sq": list(self._g_sq),
+            "grad_count": list(self._g_count),
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Continue from :meth:`state_dict` (before the ``with`` block starts).
+
+        The run directory then continues the run it holds (same ``config.toml``).
+
+        Raises InfoplaneError if the monitor is active or ``state`` does not fit its
+        layers.
+        """
+        check(not self._handles, "load_state_dict must come before the `with` block")
+        check(state.get("version") == 1 and len(state["grad_count"]) == len(self.layers),
+              "this monitor state is of another version or another set of layers")
+        self.schedule = {int(e) for e in state["schedule"]}
+        self.epochs, self.log_epochs = state["epochs"], state["log_epochs"]
+        self._last_epoch = int(state["last_epoch"])
+        info = pd.DataFrame(state["information"], columns=list(INFO_COLUMNS))
+        self._info = [info] if len(info) else []
+        self._grad_rows = pd.DataFrame(state["gradients"]).to_dict("records")
+        self._train_rows = pd.DataFrame(state["training"]).to_dict("records")
+        device = _device(self.model)
+        self._g_sum = [None if t is None else t.to(device) for t in state["grad_sum"]]
+        self._g_sq = [None if t is None else t.to(device) for t in state["grad_sq"]]
+        self._g_count = [int(n) for n in state["grad_count"]]
+        self._resumed = True
 
     def describe(self) -> str:
         """What is watched, as TOML: model, layers, weights, binning, estimators, epochs."""
         from infoplane.config import _toml_value
 
         lines = [
-            "# infoplane monitor: what was watched (a user's model; not a RunConfig)",
+            "# infoplane monitor: what was measured (a user's model; not an `infoplane run`",
+            "# config: `infoplane plot` and read_table read this directory, run --resume not)",
+            f"source = {_toml_value(SOURCE)}",
             f"model = {_toml_value(type(self.model).__name__)}",
             f"probe_size = {len(self._y)}",
             f"seed = {self.seed}",
@@ -399,6 +531,11 @@ class InformationPlaneMonitor:
             value = metrics.get(name, math.nan)
             row[name] = float(value.item() if hasattr(value, "item") else value)
         self._train_rows.append(row)
+
+
+def _columns(table: pd.DataFrame) -> dict[str, list[Any]]:
+    """A table as column name -> list of Python values (for checkpoints)."""
+    return {name: table[name].tolist() for name in table.columns}
 
 
 def _device(model: nn.Module) -> torch.device:

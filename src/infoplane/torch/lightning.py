@@ -3,7 +3,10 @@
 It only translates Trainer events to :class:`InformationPlaneMonitor` calls: hooks
 and epoch 0 at ``on_fit_start`` (the model is on its device by then), gradients in
 ``on_before_optimizer_step``, metrics and measurement at ``on_train_epoch_end``, the
-run directory at ``on_fit_end``; hooks are removed at teardown and on exceptions.
+run directory at ``on_fit_end``; hooks are removed at teardown and on exceptions. Its
+``state_dict`` goes into the Trainer's checkpoints: ``fit(ckpt_path=...)`` continues
+the tables, the gradient moments of the epoch in progress and the logged-epoch
+schedule where the checkpoint left them.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class InformationPlaneCallback(lightning.Callback):
         self.options = monitor_options
         self.monitor: InformationPlaneMonitor | None = None
         self.result: MonitorResult | None = None
+        self._restored: dict[str, Any] | None = None
 
     def on_fit_start(self, trainer: lightning.Trainer, pl_module: lightning.LightningModule
                      ) -> None:
@@ -53,7 +57,12 @@ class InformationPlaneCallback(lightning.Callback):
             options.setdefault("epochs", trainer.max_epochs)
             check(isinstance(options["epochs"], int) and options["epochs"] > 0,
                   "set the Trainer's max_epochs or give the callback epochs= or schedule=")
+        if not trainer.is_global_zero:
+            options["out"] = None  # one process writes the run directory
         self.monitor = InformationPlaneMonitor(pl_module, self.probe, **options)
+        if self._restored is not None:  # resumed from a checkpoint of this callback
+            self.monitor.load_state_dict(self._restored)
+            self._restored = None
         self.monitor.__enter__()
 
     def on_before_optimizer_step(self, trainer: lightning.Trainer,
@@ -77,7 +86,19 @@ class InformationPlaneCallback(lightning.Callback):
 
     def on_exception(self, trainer: lightning.Trainer, pl_module: lightning.LightningModule,
                      exception: BaseException) -> None:
-        self._close()
+        if self.monitor is not None:  # the tables so far; status interrupted or failed
+            self.monitor.__exit__(type(exception), exception, exception.__traceback__)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The monitor's state (rows, gradient moments, schedule) for the Trainer's
+        checkpoint, so that ``fit(ckpt_path=...)`` continues the same tables."""
+        if self.monitor is not None:
+            return self.monitor.state_dict()
+        return dict(self._restored or {})
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Keep a checkpoint's monitor state for the next ``on_fit_start``."""
+        self._restored = dict(state_dict) if state_dict else None
 
     def teardown(self, trainer: lightning.Trainer, pl_module: lightning.LightningModule,
                  stage: str) -> None:
