@@ -1,6 +1,7 @@
 """The CPU training kernel: a hand-written forward/backward for an ensemble of MLPs.
 
-Every seed's network is independent, so seeds run in parallel (``prange``) and
+Every seed's network is independent, so seeds run in parallel (contiguous ranges of
+seeds on numba's threads, :func:`infoplane.nets._parallel.over_rows`) and
 each seed's arithmetic is the same whatever the ensemble: a seed trained inside an
 ensemble gives bit-identical weights to the same seed trained alone. Within a
 seed, activations are stored as (units, batch) so that every inner loop runs over
@@ -18,8 +19,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from infoplane.nets._parallel import over_rows
 from infoplane.nets.activations import tanh_rational_coefficients
 
 _P, _Q = (c.astype(np.float32) for c in tanh_rational_coefficients(12))
@@ -247,7 +249,8 @@ def _splitmix64(state):
 @njit(**_JIT)
 def shuffle_into(order, source, state):
     """Fisher-Yates: ``order`` = a random permutation of ``source``; returns the new state."""
-    order[:] = source
+    for i in range(order.size):  # not order[:] = source: its shape check compiles slowly
+        order[i] = source[i]
     for i in range(order.size - 1, 0, -1):
         state, r = _splitmix64(state)
         j = np.int64(r % np.uint64(i + 1))
@@ -269,12 +272,11 @@ def epoch_orders(states, train_idx, n_epochs):
     return out
 
 
-@njit(parallel=True, **_JIT)
 def train_epochs(
     params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b, act,
     batch_size, n_epochs, opt, lr, beta1, beta2, eps, momentum, weight_decay, stats,
 ):
-    """Train every seed for ``n_epochs`` epochs, in place.
+    """Train every seed for ``n_epochs`` epochs, in place, the seeds split over threads.
 
     params, m, v : (seeds, n_params) float32 -- parameters and optimizer moments
     steps : (seeds,) int64 -- optimizer steps taken so far
@@ -285,12 +287,33 @@ def train_epochs(
         the epoch's minibatches (taken before each update), and the weight norm, all
         accumulated in float64 so that they stay finite while the parameters do.
     """
-    n_seeds, n_params = params.shape
+    over_rows(params.shape[0], lambda lo, hi: _train_seeds(
+        lo, hi, params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b, act,
+        batch_size, n_epochs, opt, float(lr), float(beta1), float(beta2), float(eps),
+        float(momentum), float(weight_decay), stats,
+    ))
+
+
+@njit(nogil=True, **_JIT)
+def _max(sizes):
+    top = sizes[0]
+    for i in range(1, sizes.size):
+        top = max(top, sizes[i])
+    return top
+
+
+@njit(nogil=True, **_JIT)
+def _train_seeds(
+    lo, hi, params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b, act,
+    batch_size, n_epochs, opt, lr, beta1, beta2, eps, momentum, weight_decay, stats,
+):
+    """:func:`train_epochs` for seeds ``lo .. hi - 1``, on the calling thread."""
+    n_params = params.shape[1]
     n_train = train_idx.shape[1]
     n_layers = sizes.size - 1
-    max_width = sizes.max()
+    max_width = _max(sizes)
     n_batches = (n_train + batch_size - 1) // batch_size
-    for s in prange(n_seeds):
+    for s in range(lo, hi):
         p, ms, vs = params[s], m[s], v[s]
         g = np.empty(n_params, dtype=np.float32)
         g_sum = np.empty(n_params, dtype=np.float64)  # float64: var = E[g^2] - E[g]^2
@@ -303,8 +326,9 @@ def train_epochs(
         order = np.empty(n_train, dtype=train_idx.dtype)
         for e in range(n_epochs):
             states[s] = shuffle_into(order, train_idx[s], states[s])
-            g_sum[:] = 0.0
-            g_sq[:] = 0.0
+            for q in range(n_params):
+                g_sum[q] = 0.0
+                g_sq[q] = 0.0
             for k in range(n_batches):
                 idx = order[k * batch_size : min((k + 1) * batch_size, n_train)]
                 _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, labels)
@@ -331,18 +355,24 @@ def train_epochs(
                 stats[e, s, layer, 2] = math.sqrt(w_sq)
 
 
-@njit(parallel=True, **_JIT)
 def forward_all(params, X, sizes, off_w, off_b, act, chunk, out):
     """Every layer's activations on all rows of X, for every seed, written into ``out``.
 
     ``out`` (seeds, sum(sizes[1:]), n_samples) float32 receives the hidden layers'
     units, then the output's softmax probabilities, one row per unit (so every write
-    runs along the samples and vectorises). Returns ``out``.
+    runs along the samples and vectorises). Returns ``out``. Seeds are split over threads.
     """
-    n_seeds = params.shape[0]
+    over_rows(params.shape[0], lambda lo, hi: _forward_seeds(
+        lo, hi, params, X, sizes, off_w, off_b, act, chunk, out))
+    return out
+
+
+@njit(nogil=True, **_JIT)
+def _forward_seeds(lo, hi, params, X, sizes, off_w, off_b, act, chunk, out):
+    """:func:`forward_all` for seeds ``lo .. hi - 1``, on the calling thread."""
     n, n_layers = X.shape[0], sizes.size - 1
-    max_width = sizes.max()
-    for s in prange(n_seeds):
+    max_width = _max(sizes)
+    for s in range(lo, hi):
         p = params[s]
         hs = np.empty((n_layers + 1, max_width, chunk), dtype=np.float32)
         z = np.empty((max_width, chunk), dtype=np.float32)
@@ -363,4 +393,3 @@ def forward_all(params, X, sizes, off_w, off_b, act, chunk, out):
                     for b in range(bs):
                         out[s, column + j, start + b] = hs[layer + 1, j, b]
                 column += n_out
-    return out

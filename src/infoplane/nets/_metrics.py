@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from infoplane.nets._parallel import over_rows
 
 PROB_FLOOR = 1e-12
 """Probabilities are floored here before the log in the loss, to keep it finite."""
@@ -13,18 +15,24 @@ LOG_EVERY = 16
 """Factors multiplied before one log: 16 factors >= PROB_FLOOR stay above 1e-192."""
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
 def output_metrics(probs, y, train_mask):
     """Mean loss (nats) and accuracy of each row of ``probs`` on its train and test inputs.
 
     ``probs`` (rows, n, classes) any strides; ``train_mask`` (rows, n). Returns
     (rows, 4) float64: train loss, train accuracy, test loss, test accuracy; NaN
     where a set is empty. A prediction is the first class of highest probability
-    (as ``argmax``); the loss is -log(max(p[y], PROB_FLOOR)).
+    (as ``argmax``); the loss is -log(max(p[y], PROB_FLOOR)). Rows are split over threads.
     """
-    rows, n, classes = probs.shape
-    out = np.empty((rows, 4))
-    for r in prange(rows):
+    out = np.empty((probs.shape[0], 4))
+    over_rows(probs.shape[0], lambda lo, hi: _metrics_rows(lo, hi, probs, y, train_mask, out))
+    return out
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _metrics_rows(lo, hi, probs, y, train_mask, out):
+    """:func:`output_metrics` of rows ``lo .. hi - 1`` into ``out``, on the calling thread."""
+    n, classes = probs.shape[1], probs.shape[2]
+    for r in range(lo, hi):
         loss = np.zeros(2)
         product = np.ones(2)  # of floored p[y]: one log per LOG_EVERY factors, not each
         factors = np.zeros(2, dtype=np.int64)
@@ -48,4 +56,3 @@ def output_metrics(probs, y, train_mask):
             loss[k] -= math.log(product[k])
             out[r, 2 * k] = loss[k] / count[k] if count[k] > 0 else np.nan
             out[r, 2 * k + 1] = right[k] / count[k] if count[k] > 0 else np.nan
-    return out
