@@ -126,15 +126,82 @@ def _scale_by_derivative(act, z, h, d, n, bs):
 
 @njit(**_JIT)
 def _dense(p, ow, ob, h_in, z_out, n_in, n_out, bs):
-    """z_out[j, b] = bias[j] + sum_i W[i, j] h_in[i, b]."""
+    """z_out[j, b] = bias[j] + sum_i W[i, j] h_in[i, b].
+
+    Four inputs per pass over z_out[j] (then two, then one): each vector of z_out is
+    loaded and stored once per four fused multiply-adds, since the load/store ports,
+    not the FMA units, bound a pass that does one product per load and store.
+    """
     for j in range(n_out):
         bias = p[ob + j]
         for b in range(bs):
             z_out[j, b] = bias
-        for i in range(n_in):
-            w = p[ow + i * n_out + j]
+        i = 0
+        while i + 4 <= n_in:
+            w0, w1 = p[ow + i * n_out + j], p[ow + (i + 1) * n_out + j]
+            w2, w3 = p[ow + (i + 2) * n_out + j], p[ow + (i + 3) * n_out + j]
             for b in range(bs):
-                z_out[j, b] += w * h_in[i, b]
+                z_out[j, b] += (w0 * h_in[i, b] + w1 * h_in[i + 1, b]) + (
+                    w2 * h_in[i + 2, b] + w3 * h_in[i + 3, b])
+            i += 4
+        if i + 2 <= n_in:
+            w0, w1 = p[ow + i * n_out + j], p[ow + (i + 1) * n_out + j]
+            for b in range(bs):
+                z_out[j, b] += w0 * h_in[i, b] + w1 * h_in[i + 1, b]
+            i += 2
+        if i < n_in:
+            w0 = p[ow + i * n_out + j]
+            for b in range(bs):
+                z_out[j, b] += w0 * h_in[i, b]
+
+
+@njit(**_JIT)
+def _back(p, ow, delta, spare, n_in, n_out, bs):
+    """spare[i, b] = sum_j W[i, j] delta[j, b], four outputs j per pass (as :func:`_dense`)."""
+    for i in range(n_in):
+        row = ow + i * n_out
+        for b in range(bs):
+            spare[i, b] = np.float32(0.0)
+        j = 0
+        while j + 4 <= n_out:
+            w0, w1, w2, w3 = p[row + j], p[row + j + 1], p[row + j + 2], p[row + j + 3]
+            for b in range(bs):
+                spare[i, b] += (w0 * delta[j, b] + w1 * delta[j + 1, b]) + (
+                    w2 * delta[j + 2, b] + w3 * delta[j + 3, b])
+            j += 4
+        if j + 2 <= n_out:
+            w0, w1 = p[row + j], p[row + j + 1]
+            for b in range(bs):
+                spare[i, b] += w0 * delta[j, b] + w1 * delta[j + 1, b]
+            j += 2
+        if j < n_out:
+            w0 = p[row + j]
+            for b in range(bs):
+                spare[i, b] += w0 * delta[j, b]
+
+
+@njit(**_JIT)
+def _weight_grad(g, ow, h_in, delta, n_in, n_out, bs):
+    """g[ow + i n_out + j] = sum_b h_in[i, b] delta[j, b]; four j per pass over h_in[i]."""
+    for i in range(n_in):
+        row = ow + i * n_out
+        j = 0
+        while j + 4 <= n_out:
+            a0 = a1 = a2 = a3 = np.float32(0.0)
+            for b in range(bs):
+                h = h_in[i, b]
+                a0 += h * delta[j, b]
+                a1 += h * delta[j + 1, b]
+                a2 += h * delta[j + 2, b]
+                a3 += h * delta[j + 3, b]
+            g[row + j], g[row + j + 1], g[row + j + 2], g[row + j + 3] = a0, a1, a2, a3
+            j += 4
+        while j < n_out:
+            a0 = np.float32(0.0)
+            for b in range(bs):
+                a0 += h_in[i, b] * delta[j, b]
+            g[row + j] = a0
+            j += 1
 
 
 @njit(**_JIT)
@@ -196,20 +263,9 @@ def _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, lab
             for b in range(bs):
                 acc += delta[j, b]
             g[ob + j] = acc
-        for i in range(n_in):
-            for j in range(n_out):
-                acc = np.float32(0.0)
-                for b in range(bs):
-                    acc += h_in[i, b] * delta[j, b]
-                g[ow + i * n_out + j] = acc
+        _weight_grad(g, ow, h_in, delta, n_in, n_out, bs)
         if layer > 0:
-            for i in range(n_in):
-                for b in range(bs):
-                    spare[i, b] = np.float32(0.0)
-                for j in range(n_out):
-                    w = p[ow + i * n_out + j]
-                    for b in range(bs):
-                        spare[i, b] += w * delta[j, b]
+            _back(p, ow, delta, spare, n_in, n_out, bs)
             _scale_by_derivative(act, zs[layer], hs[layer], spare, n_in, bs)
             delta, spare = spare, delta
 
