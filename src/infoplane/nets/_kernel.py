@@ -125,59 +125,37 @@ def _scale_by_derivative(act, z, h, d, n, bs):
 
 
 @njit(**_JIT)
-def _dense(p, ow, ob, h_in, z_out, n_in, n_out, bs):
-    """z_out[j, b] = bias[j] + sum_i W[i, j] h_in[i, b].
+def _combine(p, base, s_out, s_in, src, dst, n_src, n_dst, bs, bias):
+    """dst[k, b] = (p[bias + k] or 0 if bias < 0) + sum_r p[base + k s_out + r s_in] src[r, b].
 
-    Four inputs per pass over z_out[j] (then two, then one): each vector of z_out is
-    loaded and stored once per four fused multiply-adds, since the load/store ports,
-    not the FMA units, bound a pass that does one product per load and store.
+    The forward pass (weights W[r, k], s_out = 1, s_in = n_out, with the biases) and
+    the input gradients (W[k, r], s_out = n_out, s_in = 1, no bias) are both this.
+    Four rows of ``src`` per pass over dst[k] (then two, then one): each vector of dst
+    is loaded and stored once per four fused multiply-adds, since the load/store
+    ports, not the FMA units, bound a pass that does one product per load and store.
     """
-    for j in range(n_out):
-        bias = p[ob + j]
+    for k in range(n_dst):
+        start = p[bias + k] if bias >= 0 else np.float32(0.0)
         for b in range(bs):
-            z_out[j, b] = bias
-        i = 0
-        while i + 4 <= n_in:
-            w0, w1 = p[ow + i * n_out + j], p[ow + (i + 1) * n_out + j]
-            w2, w3 = p[ow + (i + 2) * n_out + j], p[ow + (i + 3) * n_out + j]
+            dst[k, b] = start
+        w = base + k * s_out
+        r = 0
+        while r + 4 <= n_src:
+            w0, w1 = p[w + r * s_in], p[w + (r + 1) * s_in]
+            w2, w3 = p[w + (r + 2) * s_in], p[w + (r + 3) * s_in]
             for b in range(bs):
-                z_out[j, b] += (w0 * h_in[i, b] + w1 * h_in[i + 1, b]) + (
-                    w2 * h_in[i + 2, b] + w3 * h_in[i + 3, b])
-            i += 4
-        if i + 2 <= n_in:
-            w0, w1 = p[ow + i * n_out + j], p[ow + (i + 1) * n_out + j]
+                dst[k, b] += (w0 * src[r, b] + w1 * src[r + 1, b]) + (
+                    w2 * src[r + 2, b] + w3 * src[r + 3, b])
+            r += 4
+        if r + 2 <= n_src:
+            w0, w1 = p[w + r * s_in], p[w + (r + 1) * s_in]
             for b in range(bs):
-                z_out[j, b] += w0 * h_in[i, b] + w1 * h_in[i + 1, b]
-            i += 2
-        if i < n_in:
-            w0 = p[ow + i * n_out + j]
+                dst[k, b] += w0 * src[r, b] + w1 * src[r + 1, b]
+            r += 2
+        if r < n_src:
+            w0 = p[w + r * s_in]
             for b in range(bs):
-                z_out[j, b] += w0 * h_in[i, b]
-
-
-@njit(**_JIT)
-def _back(p, ow, delta, spare, n_in, n_out, bs):
-    """spare[i, b] = sum_j W[i, j] delta[j, b], four outputs j per pass (as :func:`_dense`)."""
-    for i in range(n_in):
-        row = ow + i * n_out
-        for b in range(bs):
-            spare[i, b] = np.float32(0.0)
-        j = 0
-        while j + 4 <= n_out:
-            w0, w1, w2, w3 = p[row + j], p[row + j + 1], p[row + j + 2], p[row + j + 3]
-            for b in range(bs):
-                spare[i, b] += (w0 * delta[j, b] + w1 * delta[j + 1, b]) + (
-                    w2 * delta[j + 2, b] + w3 * delta[j + 3, b])
-            j += 4
-        if j + 2 <= n_out:
-            w0, w1 = p[row + j], p[row + j + 1]
-            for b in range(bs):
-                spare[i, b] += w0 * delta[j, b] + w1 * delta[j + 1, b]
-            j += 2
-        if j < n_out:
-            w0 = p[row + j]
-            for b in range(bs):
-                spare[i, b] += w0 * delta[j, b]
+                dst[k, b] += w0 * src[r, b]
 
 
 @njit(**_JIT)
@@ -249,7 +227,8 @@ def _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, lab
             hs[0, i, b] = X[idx[b], i]
     for layer in range(n_layers):
         n_in, n_out = sizes[layer], sizes[layer + 1]
-        _dense(p, off_w[layer], off_b[layer], hs[layer], zs[layer + 1], n_in, n_out, bs)
+        _combine(p, off_w[layer], 1, n_out, hs[layer], zs[layer + 1], n_in, n_out, bs,
+                 off_b[layer])  # z = b + W^T h
         if layer < n_layers - 1:
             _activate(act, zs[layer + 1], hs[layer + 1], n_out, bs)
     _softmax_grad(zs[n_layers], labels, d_a, sizes[n_layers], bs)
@@ -265,7 +244,7 @@ def _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, lab
             g[ob + j] = acc
         _weight_grad(g, ow, h_in, delta, n_in, n_out, bs)
         if layer > 0:
-            _back(p, ow, delta, spare, n_in, n_out, bs)
+            _combine(p, ow, n_out, 1, delta, spare, n_out, n_in, bs, -1)  # W delta
             _scale_by_derivative(act, zs[layer], hs[layer], spare, n_in, bs)
             delta, spare = spare, delta
 
@@ -440,7 +419,8 @@ def _forward_seeds(lo, hi, params, X, sizes, off_w, off_b, act, chunk, out):
             column = 0
             for layer in range(n_layers):
                 n_in, n_out = sizes[layer], sizes[layer + 1]
-                _dense(p, off_w[layer], off_b[layer], hs[layer], z, n_in, n_out, bs)
+                _combine(p, off_w[layer], 1, n_out, hs[layer], z, n_in, n_out, bs,
+                         off_b[layer])
                 if layer < n_layers - 1:
                     _activate(act, z, hs[layer + 1], n_out, bs)
                 else:
