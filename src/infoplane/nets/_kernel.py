@@ -218,6 +218,7 @@ def _softmax_grad(z, labels, delta, n_classes, bs):
 @njit(**_JIT)
 def _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, labels):
     """Forward and backward on the minibatch ``idx``; writes the gradient into g."""
+    one = np.int64(1)  # an int64, not Literal[int](1): one compiled _combine serves all
     n_layers = sizes.size - 1
     bs = idx.size
     for b in range(bs):
@@ -227,7 +228,7 @@ def _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, lab
             hs[0, i, b] = X[idx[b], i]
     for layer in range(n_layers):
         n_in, n_out = sizes[layer], sizes[layer + 1]
-        _combine(p, off_w[layer], 1, n_out, hs[layer], zs[layer + 1], n_in, n_out, bs,
+        _combine(p, off_w[layer], one, n_out, hs[layer], zs[layer + 1], n_in, n_out, bs,
                  off_b[layer])  # z = b + W^T h
         if layer < n_layers - 1:
             _activate(act, zs[layer + 1], hs[layer + 1], n_out, bs)
@@ -244,7 +245,7 @@ def _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, lab
             g[ob + j] = acc
         _weight_grad(g, ow, h_in, delta, n_in, n_out, bs)
         if layer > 0:
-            _combine(p, ow, n_out, 1, delta, spare, n_out, n_in, bs, -1)  # W delta
+            _combine(p, ow, n_out, one, delta, spare, n_out, n_in, bs, -one)  # W delta
             _scale_by_derivative(act, zs[layer], hs[layer], spare, n_in, bs)
             delta, spare = spare, delta
 
@@ -405,6 +406,7 @@ def forward_all(params, X, sizes, off_w, off_b, act, chunk, out):
 @njit(nogil=True, **_JIT)
 def _forward_seeds(lo, hi, params, X, sizes, off_w, off_b, act, chunk, out):
     """:func:`forward_all` for seeds ``lo .. hi - 1``, on the calling thread."""
+    one = np.int64(1)  # as in _train_step: the same compiled _combine
     n, n_layers = X.shape[0], sizes.size - 1
     max_width = _max(sizes)
     for s in range(lo, hi):
@@ -419,7 +421,7 @@ def _forward_seeds(lo, hi, params, X, sizes, off_w, off_b, act, chunk, out):
             column = 0
             for layer in range(n_layers):
                 n_in, n_out = sizes[layer], sizes[layer + 1]
-                _combine(p, off_w[layer], 1, n_out, hs[layer], z, n_in, n_out, bs,
+                _combine(p, off_w[layer], one, n_out, hs[layer], z, n_in, n_out, bs,
                          off_b[layer])
                 if layer < n_layers - 1:
                     _activate(act, z, hs[layer + 1], n_out, bs)
