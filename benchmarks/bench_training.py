@@ -5,9 +5,11 @@ Runs, in one process and on the same data, batch size and epochs:
     trained one after another (the way the original code trained its networks);
   * infoplane's batched PyTorch engine (``TorchEnsemble``, the ``--device cuda`` path);
   * infoplane's compiled CPU engine (``CpuEnsemble``, the default on CPUs).
-Prints seconds per seed-epoch and the speed-ups over the baseline, then the scaling
-table (time per seed-epoch against seeds and data set size), and, with --e2e, the
-wall time of ``infoplane run`` on the paper preset.
+Prints seconds per seed-epoch and the speed-ups over the baseline, the compiled
+kernel's arithmetic (FLOPs and tanh evaluations per epoch, achieved GFLOP/s against
+float32 matrix multiplication's in the same process), then the scaling table (time
+per seed-epoch against seeds and data set size), and, with --e2e, the wall time of
+``infoplane run`` on the paper preset.
 
     python benchmarks/bench_training.py [--seeds 50] [--epochs 20] [--e2e] [--device cpu]
 """
@@ -72,6 +74,49 @@ def engine_time(engine_cls, config: RunConfig, data: Dataset, epochs: int) -> fl
     return time.perf_counter() - start
 
 
+def kernel_arithmetic(config: RunConfig, data: Dataset) -> tuple[float, float]:
+    """(FLOPs, tanh evaluations) per epoch of the training kernel, matrix products only.
+
+    Per training sample and seed: the forward pass does sum(n_in n_out) multiply-adds,
+    the weight gradients as many, the input gradients the same less the first layer's;
+    2 FLOPs a multiply-add. One tanh per hidden unit and sample.
+    """
+    sizes = make_setup(config, data).layout.sizes
+    pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
+    macs = 2 * sum(a * b for a, b in pairs) + sum(a * b for a, b in pairs[1:])
+    samples = int(round(config.train_fraction * data.n_samples)) * config.seeds
+    return 2.0 * macs * samples, float(sum(sizes[1:-1]) * samples)
+
+
+def sgemm_gflops(seconds: float = 2.0) -> float:
+    """float32 matrix multiplication (torch, all threads, 1024^2) GFLOP/s, best of a few."""
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    best, end = 0.0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        start = time.perf_counter()
+        for _ in range(8):
+            torch.mm(a, b)
+        best = max(best, 8 * 2 * 1024**3 / (time.perf_counter() - start) / 1e9)
+    return best
+
+
+def report_arithmetic(config: RunConfig, data: Dataset, epochs: int) -> None:
+    """The CPU kernel's FLOP rate against sgemm's, measured in turn in this process."""
+    flops, tanh = kernel_arithmetic(config, data)
+    engine = CpuEnsemble(make_setup(config, data), config, data)
+    engine.train(1)
+    peak = sgemm_gflops()
+    wall, cpu = time.perf_counter(), time.process_time()
+    engine.train(epochs)
+    wall, cpu = (time.perf_counter() - wall) / epochs, (time.process_time() - cpu) / epochs
+    peak = max(peak, sgemm_gflops())
+    print(f"\nkernel arithmetic, {config.seeds} seeds: {flops / 1e6:.0f} MFLOP (matrix "
+          f"products) and {tanh / 1e6:.2f} M tanh per epoch")
+    print(f"  {wall * 1e3:.2f} ms/epoch wall, {cpu * 1e3:.2f} ms CPU: "
+          f"{flops / wall / 1e9:.1f} GFLOP/s wall, {flops / cpu / 1e9:.1f} per CPU-second; "
+          f"sgemm here {peak:.0f} GFLOP/s ({flops / wall / 1e9 / peak:.0%} of it)")
+
+
 def random_16bit() -> Dataset:
     """All 65536 patterns of 16 binary inputs, random balanced labels (fixed seed)."""
     X = all_patterns(16).astype(np.float32)
@@ -105,6 +150,9 @@ def main() -> None:
     print(f"{'engine':55s} {'s/seed-epoch':>13s} {'speed-up':>9s}")
     for name, seconds in rows:
         print(f"{name:55s} {seconds / seed_epochs:13.2e} {base / seconds:8.1f}x")
+
+    if args.device == "cpu":
+        report_arithmetic(config, data, args.epochs)
 
     print("\nscaling (CpuEnsemble on cpu, TorchEnsemble on cuda): time per seed-epoch")
     engine_cls = CpuEnsemble if args.device == "cpu" else TorchEnsemble

@@ -120,6 +120,19 @@ def test_cpu_kernel_matches_torch_with_three_classes():
     np.testing.assert_allclose(cpu.params, ref.params, atol=2e-5, rtol=1e-4)
 
 
+def test_cpu_kernel_matches_torch_for_every_width_remainder():
+    """The kernel takes 4 units per pass, then 2, then 1: widths 1-9 hit every remainder
+    in the forward, input-gradient and weight-gradient loops (inputs: 5 = 4 + 1)."""
+    data = _small_data()
+    config = RunConfig(seeds=2, widths=(9, 7, 6, 3, 8, 1), batch_size=61, epochs=2, lr=0.01)
+    setup = make_setup(config, data)
+    cpu, ref = CpuEnsemble(setup, config, data), TorchEnsemble(setup, config, data)
+    stats_cpu, stats_ref = cpu.train(2), ref.train(2)
+    assert not np.allclose(cpu.params, setup.params)
+    np.testing.assert_allclose(cpu.params, ref.params, atol=2e-5, rtol=1e-4)
+    np.testing.assert_allclose(stats_cpu, stats_ref, rtol=2e-3, atol=1e-6)
+
+
 def test_full_batch_statistics_closed_case():
     """With one minibatch per epoch the gradient std is 0 and the mean is the
     gradient at the weights before the update (computed here with autograd)."""

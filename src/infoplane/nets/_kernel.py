@@ -1,6 +1,7 @@
 """The CPU training kernel: a hand-written forward/backward for an ensemble of MLPs.
 
-Every seed's network is independent, so seeds run in parallel (``prange``) and
+Every seed's network is independent, so seeds run in parallel (contiguous ranges of
+seeds on numba's threads, :func:`infoplane.nets._parallel.over_rows`) and
 each seed's arithmetic is the same whatever the ensemble: a seed trained inside an
 ensemble gives bit-identical weights to the same seed trained alone. Within a
 seed, activations are stored as (units, batch) so that every inner loop runs over
@@ -18,8 +19,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from infoplane.nets._parallel import over_rows
 from infoplane.nets.activations import tanh_rational_coefficients
 
 _P, _Q = (c.astype(np.float32) for c in tanh_rational_coefficients(12))
@@ -123,16 +125,61 @@ def _scale_by_derivative(act, z, h, d, n, bs):
 
 
 @njit(**_JIT)
-def _dense(p, ow, ob, h_in, z_out, n_in, n_out, bs):
-    """z_out[j, b] = bias[j] + sum_i W[i, j] h_in[i, b]."""
-    for j in range(n_out):
-        bias = p[ob + j]
+def _combine(p, base, s_out, s_in, src, dst, n_src, n_dst, bs, bias):
+    """dst[k, b] = (p[bias + k] or 0 if bias < 0) + sum_r p[base + k s_out + r s_in] src[r, b].
+
+    The forward pass (weights W[r, k], s_out = 1, s_in = n_out, with the biases) and
+    the input gradients (W[k, r], s_out = n_out, s_in = 1, no bias) are both this.
+    Four rows of ``src`` per pass over dst[k] (then two, then one): each vector of dst
+    is loaded and stored once per four fused multiply-adds, since the load/store
+    ports, not the FMA units, bound a pass that does one product per load and store.
+    """
+    for k in range(n_dst):
+        start = p[bias + k] if bias >= 0 else np.float32(0.0)
         for b in range(bs):
-            z_out[j, b] = bias
-        for i in range(n_in):
-            w = p[ow + i * n_out + j]
+            dst[k, b] = start
+        w = base + k * s_out
+        r = 0
+        while r + 4 <= n_src:
+            w0, w1 = p[w + r * s_in], p[w + (r + 1) * s_in]
+            w2, w3 = p[w + (r + 2) * s_in], p[w + (r + 3) * s_in]
             for b in range(bs):
-                z_out[j, b] += w * h_in[i, b]
+                dst[k, b] += (w0 * src[r, b] + w1 * src[r + 1, b]) + (
+                    w2 * src[r + 2, b] + w3 * src[r + 3, b])
+            r += 4
+        if r + 2 <= n_src:
+            w0, w1 = p[w + r * s_in], p[w + (r + 1) * s_in]
+            for b in range(bs):
+                dst[k, b] += w0 * src[r, b] + w1 * src[r + 1, b]
+            r += 2
+        if r < n_src:
+            w0 = p[w + r * s_in]
+            for b in range(bs):
+                dst[k, b] += w0 * src[r, b]
+
+
+@njit(**_JIT)
+def _weight_grad(g, ow, h_in, delta, n_in, n_out, bs):
+    """g[ow + i n_out + j] = sum_b h_in[i, b] delta[j, b]; four j per pass over h_in[i]."""
+    for i in range(n_in):
+        row = ow + i * n_out
+        j = 0
+        while j + 4 <= n_out:
+            a0 = a1 = a2 = a3 = np.float32(0.0)
+            for b in range(bs):
+                h = h_in[i, b]
+                a0 += h * delta[j, b]
+                a1 += h * delta[j + 1, b]
+                a2 += h * delta[j + 2, b]
+                a3 += h * delta[j + 3, b]
+            g[row + j], g[row + j + 1], g[row + j + 2], g[row + j + 3] = a0, a1, a2, a3
+            j += 4
+        while j < n_out:
+            a0 = np.float32(0.0)
+            for b in range(bs):
+                a0 += h_in[i, b] * delta[j, b]
+            g[row + j] = a0
+            j += 1
 
 
 @njit(**_JIT)
@@ -171,6 +218,7 @@ def _softmax_grad(z, labels, delta, n_classes, bs):
 @njit(**_JIT)
 def _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, labels):
     """Forward and backward on the minibatch ``idx``; writes the gradient into g."""
+    one = np.int64(1)  # an int64, not Literal[int](1): one compiled _combine serves all
     n_layers = sizes.size - 1
     bs = idx.size
     for b in range(bs):
@@ -180,7 +228,8 @@ def _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, lab
             hs[0, i, b] = X[idx[b], i]
     for layer in range(n_layers):
         n_in, n_out = sizes[layer], sizes[layer + 1]
-        _dense(p, off_w[layer], off_b[layer], hs[layer], zs[layer + 1], n_in, n_out, bs)
+        _combine(p, off_w[layer], one, n_out, hs[layer], zs[layer + 1], n_in, n_out, bs,
+                 off_b[layer])  # z = b + W^T h
         if layer < n_layers - 1:
             _activate(act, zs[layer + 1], hs[layer + 1], n_out, bs)
     _softmax_grad(zs[n_layers], labels, d_a, sizes[n_layers], bs)
@@ -194,20 +243,9 @@ def _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, lab
             for b in range(bs):
                 acc += delta[j, b]
             g[ob + j] = acc
-        for i in range(n_in):
-            for j in range(n_out):
-                acc = np.float32(0.0)
-                for b in range(bs):
-                    acc += h_in[i, b] * delta[j, b]
-                g[ow + i * n_out + j] = acc
+        _weight_grad(g, ow, h_in, delta, n_in, n_out, bs)
         if layer > 0:
-            for i in range(n_in):
-                for b in range(bs):
-                    spare[i, b] = np.float32(0.0)
-                for j in range(n_out):
-                    w = p[ow + i * n_out + j]
-                    for b in range(bs):
-                        spare[i, b] += w * delta[j, b]
+            _combine(p, ow, n_out, one, delta, spare, n_out, n_in, bs, -one)  # W delta
             _scale_by_derivative(act, zs[layer], hs[layer], spare, n_in, bs)
             delta, spare = spare, delta
 
@@ -247,7 +285,8 @@ def _splitmix64(state):
 @njit(**_JIT)
 def shuffle_into(order, source, state):
     """Fisher-Yates: ``order`` = a random permutation of ``source``; returns the new state."""
-    order[:] = source
+    for i in range(order.size):  # not order[:] = source: its shape check compiles slowly
+        order[i] = source[i]
     for i in range(order.size - 1, 0, -1):
         state, r = _splitmix64(state)
         j = np.int64(r % np.uint64(i + 1))
@@ -269,12 +308,11 @@ def epoch_orders(states, train_idx, n_epochs):
     return out
 
 
-@njit(parallel=True, **_JIT)
 def train_epochs(
     params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b, act,
     batch_size, n_epochs, opt, lr, beta1, beta2, eps, momentum, weight_decay, stats,
 ):
-    """Train every seed for ``n_epochs`` epochs, in place.
+    """Train every seed for ``n_epochs`` epochs, in place, the seeds split over threads.
 
     params, m, v : (seeds, n_params) float32 -- parameters and optimizer moments
     steps : (seeds,) int64 -- optimizer steps taken so far
@@ -285,12 +323,33 @@ def train_epochs(
         the epoch's minibatches (taken before each update), and the weight norm, all
         accumulated in float64 so that they stay finite while the parameters do.
     """
-    n_seeds, n_params = params.shape
+    over_rows(params.shape[0], lambda lo, hi: _train_seeds(
+        lo, hi, params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b, act,
+        batch_size, n_epochs, opt, float(lr), float(beta1), float(beta2), float(eps),
+        float(momentum), float(weight_decay), stats,
+    ))
+
+
+@njit(nogil=True, **_JIT)
+def _max(sizes):
+    top = sizes[0]
+    for i in range(1, sizes.size):
+        top = max(top, sizes[i])
+    return top
+
+
+@njit(nogil=True, **_JIT)
+def _train_seeds(
+    lo, hi, params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b, act,
+    batch_size, n_epochs, opt, lr, beta1, beta2, eps, momentum, weight_decay, stats,
+):
+    """:func:`train_epochs` for seeds ``lo .. hi - 1``, on the calling thread."""
+    n_params = params.shape[1]
     n_train = train_idx.shape[1]
     n_layers = sizes.size - 1
-    max_width = sizes.max()
+    max_width = _max(sizes)
     n_batches = (n_train + batch_size - 1) // batch_size
-    for s in prange(n_seeds):
+    for s in range(lo, hi):
         p, ms, vs = params[s], m[s], v[s]
         g = np.empty(n_params, dtype=np.float32)
         g_sum = np.empty(n_params, dtype=np.float64)  # float64: var = E[g^2] - E[g]^2
@@ -303,8 +362,9 @@ def train_epochs(
         order = np.empty(n_train, dtype=train_idx.dtype)
         for e in range(n_epochs):
             states[s] = shuffle_into(order, train_idx[s], states[s])
-            g_sum[:] = 0.0
-            g_sq[:] = 0.0
+            for q in range(n_params):
+                g_sum[q] = 0.0
+                g_sq[q] = 0.0
             for k in range(n_batches):
                 idx = order[k * batch_size : min((k + 1) * batch_size, n_train)]
                 _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, labels)
@@ -331,18 +391,25 @@ def train_epochs(
                 stats[e, s, layer, 2] = math.sqrt(w_sq)
 
 
-@njit(parallel=True, **_JIT)
 def forward_all(params, X, sizes, off_w, off_b, act, chunk, out):
     """Every layer's activations on all rows of X, for every seed, written into ``out``.
 
     ``out`` (seeds, sum(sizes[1:]), n_samples) float32 receives the hidden layers'
     units, then the output's softmax probabilities, one row per unit (so every write
-    runs along the samples and vectorises). Returns ``out``.
+    runs along the samples and vectorises). Returns ``out``. Seeds are split over threads.
     """
-    n_seeds = params.shape[0]
+    over_rows(params.shape[0], lambda lo, hi: _forward_seeds(
+        lo, hi, params, X, sizes, off_w, off_b, act, chunk, out))
+    return out
+
+
+@njit(nogil=True, **_JIT)
+def _forward_seeds(lo, hi, params, X, sizes, off_w, off_b, act, chunk, out):
+    """:func:`forward_all` for seeds ``lo .. hi - 1``, on the calling thread."""
+    one = np.int64(1)  # as in _train_step: the same compiled _combine
     n, n_layers = X.shape[0], sizes.size - 1
-    max_width = sizes.max()
-    for s in prange(n_seeds):
+    max_width = _max(sizes)
+    for s in range(lo, hi):
         p = params[s]
         hs = np.empty((n_layers + 1, max_width, chunk), dtype=np.float32)
         z = np.empty((max_width, chunk), dtype=np.float32)
@@ -354,7 +421,8 @@ def forward_all(params, X, sizes, off_w, off_b, act, chunk, out):
             column = 0
             for layer in range(n_layers):
                 n_in, n_out = sizes[layer], sizes[layer + 1]
-                _dense(p, off_w[layer], off_b[layer], hs[layer], z, n_in, n_out, bs)
+                _combine(p, off_w[layer], one, n_out, hs[layer], z, n_in, n_out, bs,
+                         off_b[layer])
                 if layer < n_layers - 1:
                     _activate(act, z, hs[layer + 1], n_out, bs)
                 else:
@@ -363,4 +431,3 @@ def forward_all(params, X, sizes, off_w, off_b, act, chunk, out):
                     for b in range(bs):
                         out[s, column + j, start + b] = hs[layer + 1, j, b]
                 column += n_out
-    return out
