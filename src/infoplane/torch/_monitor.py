@@ -27,6 +27,7 @@ from infoplane.measure import (
 )
 from infoplane.nets.schedule import log_spaced_epochs
 from infoplane.torch._layers import Watched, resolve_layers
+from infoplane.torch._moments import GradientMoments
 
 GRADIENT_COLUMNS = store.SCHEMAS["gradients"]
 TRAINING_METRICS = store.SCHEMAS["training"][2:]
@@ -147,9 +148,7 @@ class InformationPlaneMonitor:
         self._info: list[pd.DataFrame] = []
         self._grad_rows: list[dict[str, Any]] = []
         self._train_rows: list[dict[str, Any]] = []
-        self._g_sum: list[torch.Tensor | None] = [None] * len(self.layers)
-        self._g_sq: list[torch.Tensor | None] = [None] * len(self.layers)
-        self._g_count = [0] * len(self.layers)
+        self._moments: list[GradientMoments | None] = [None] * len(self.layers)
         self._last_epoch = -1
 
     # -- the context: hooks on, measure epoch 0, hooks always off --------------------
@@ -183,20 +182,17 @@ class InformationPlaneMonitor:
         """Add the current gradients of the layers' weights to this epoch's moments.
 
         Call after ``loss.backward()`` and before ``optimizer.step()``; sums of the
-        gradients and of their squares are kept in float64 on the weights' device.
+        gradients and of their squares are kept in float64 on the weights' device
+        (:class:`~infoplane.torch._moments.GradientMoments`).
         """
         with torch.no_grad():
             for k, layer in enumerate(self.layers):
                 w = layer.weight
                 if w is None or w.grad is None:
                     continue
-                if self._g_sum[k] is None:
-                    self._g_sum[k] = torch.zeros_like(w, dtype=torch.float64)
-                    self._g_sq[k] = torch.zeros_like(w, dtype=torch.float64)
-                g = w.grad.to(torch.float64)
-                self._g_sum[k].add_(g)
-                self._g_sq[k].addcmul_(g, g)
-                self._g_count[k] += 1
+                if self._moments[k] is None:
+                    self._moments[k] = GradientMoments(w)
+                self._moments[k].add(w.grad)
 
     def end_epoch(self, epoch: int, metrics: Mapping[str, Any] | None = None) -> None:
         """Close epoch ``epoch`` (epochs trained so far, from 1): its gradient statistics,
@@ -367,18 +363,11 @@ class InformationPlaneMonitor:
     def _gradient_rows(self, epoch: int) -> None:
         stats, which = [], []
         for k, layer in enumerate(self.layers):
-            n = self._g_count[k]
-            if not n:
+            moments = self._moments[k]
+            if moments is None or not moments.count:
                 continue
-            mean = self._g_sum[k] / n
-            var = (self._g_sq[k] / n - mean * mean).clamp_min_(0.0)
-            w = layer.weight.detach().to(torch.float64)
-            stats.append(torch.stack([mean.square().sum().sqrt(), var.sum().sqrt(),
-                                      w.square().sum().sqrt()]))
+            stats.append(moments.statistics(layer.weight))
             which.append(k)
-            self._g_sum[k].zero_()
-            self._g_sq[k].zero_()
-            self._g_count[k] = 0
         if not stats:
             return
         values = torch.stack(stats).cpu().tolist()  # one transfer per epoch
