@@ -195,19 +195,23 @@ def _code_entropies(codes, y, n_labels, blocks):
     return h_t, h_ty
 
 
-@njit(parallel=True, **_JIT)
-def _binned_entropies(T, low, width, n_bins, y, n_labels, blocks):
+@njit(**_JIT)
+def _binned_block(T, low, width, n_bins, y, n_labels, b, blocks, h_t, h_ty):
+    """Rows b, b + blocks, ... of :func:`binned_entropies`, serially, one block's tables."""
     rows, n, _ = T.shape
     size, shift = _table_size(n)
     xlogx = _xlogx(n)
-    h_t, h_ty = np.empty(rows), np.empty(rows)
+    scratch = _scratch(size, n, n_labels)
+    codes = np.empty(n, dtype=np.int64)
+    for r in range(b, rows, blocks):
+        _bin_row(T, r, low[r], width[r], n_bins[r], codes)
+        h_t[r], h_ty[r] = _count_row(codes, y, n_labels, scratch, shift, xlogx)
+
+
+@njit(parallel=True, **_JIT)
+def _binned_entropies(T, low, width, n_bins, y, n_labels, blocks, h_t, h_ty):
     for b in prange(blocks):
-        scratch = _scratch(size, n, n_labels)
-        codes = np.empty(n, dtype=np.int64)
-        for r in range(b, rows, blocks):
-            _bin_row(T, r, low[r], width[r], n_bins[r], codes)
-            h_t[r], h_ty[r] = _count_row(codes, y, n_labels, scratch, shift, xlogx)
-    return h_t, h_ty
+        _binned_block(T, low, width, n_bins, y, n_labels, b, blocks, h_t, h_ty)
 
 
 def _blocks(rows: int) -> int:
@@ -224,7 +228,13 @@ def binned_entropies(
     n_labels: int,
 ) -> tuple[np.ndarray, ...]:
     """:func:`code_entropies` of :func:`binned_codes` in one pass, without the codes array."""
-    return _binned_entropies(T, low, width, n_bins, y, n_labels, _blocks(len(T)))
+    blocks = _blocks(len(T))
+    h_t, h_ty = np.empty(len(T)), np.empty(len(T))
+    if blocks == 1:  # one row: no parallel region to start (it costs ms on a busy host)
+        _binned_block(T, low, width, n_bins, y, n_labels, 0, 1, h_t, h_ty)
+    else:
+        _binned_entropies(T, low, width, n_bins, y, n_labels, blocks, h_t, h_ty)
+    return h_t, h_ty
 
 
 # -- layers too wide to pack: a fingerprint per sample, equal rows checked exactly ------
@@ -238,17 +248,17 @@ def _bin_of(t, low, scale, top):
     return np.int64(min(max((t - low) * scale, 0.0), top))
 
 
-@njit(parallel=True, **_JIT)
-def _fingerprints(T, low, width, n_bins):
-    """A 64-bit fingerprint of each sample's tuple of bin indices, (rows, n) int64.
+@njit(**_JIT)
+def _fingerprint_range(T, low, width, n_bins, out, start, stop):
+    """A 64-bit fingerprint of each sample's tuple of bin indices, for the flat
+    (row, sample) indices start..stop-1 of ``out`` (rows, n).
 
     Equal tuples give equal fingerprints; unequal ones may collide (a polynomial
     hash, then a 64-bit mix), which :func:`_dedup_row` resolves by comparing the
     bins themselves, so the result never depends on the hash.
     """
-    rows, n, units = T.shape
-    out = np.empty((rows, n), dtype=np.int64)
-    for k in prange(rows * n):
+    n, units = T.shape[1], T.shape[2]
+    for k in range(start, stop):
         r = k // n
         i = k - r * n
         scale = 1.0 / width[r] if width[r] > 0 else 0.0
@@ -266,7 +276,33 @@ def _fingerprints(T, low, width, n_bins):
         for u in range(full, units):
             h0 = h0 * _FP_MUL + np.uint64(_bin_of(T[r, i, u], low_r, scale, top))
         h = ((h0 * _MIX + h1) * _MIX + h2) * _MIX + h3
+        h ^= h >> np.uint64(31)
+        h *= _MIX
+        h ^= h >> np.uint64(29)
         out[r, i] = np.int64(h)
+
+
+@njit(parallel=True, **_JIT)
+def _fingerprints_parallel(T, low, width, n_bins, out, chunks):
+    total = T.shape[0] * T.shape[1]
+    for c in prange(chunks):
+        _fingerprint_range(T, low, width, n_bins, out, c * total // chunks,
+                           (c + 1) * total // chunks)
+
+
+_PARALLEL_VALUES = 2**21
+"""Below this many values, fingerprints are taken serially: starting a parallel region
+costs milliseconds on a busy machine, more than the work."""
+
+
+def _fingerprints(T: np.ndarray, low: np.ndarray, width: np.ndarray,
+                  n_bins: np.ndarray) -> np.ndarray:
+    """:func:`_fingerprint_range` of every sample, (rows, n) int64."""
+    out = np.empty(T.shape[:2], dtype=np.int64)
+    if T.size < _PARALLEL_VALUES:
+        _fingerprint_range(T, low, width, n_bins, out, 0, out.size)
+    else:
+        _fingerprints_parallel(T, low, width, n_bins, out, 8 * get_num_threads())
     return out
 
 
