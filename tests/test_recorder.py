@@ -3,6 +3,7 @@
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from infoplane.config import RunConfig
@@ -219,3 +220,49 @@ def test_chance_accuracy_is_the_majority_class_fraction_of_the_training_labels(r
                  for m in setup.train_mask]
     assert recorder.chance_accuracy() == pytest.approx(np.mean(fractions))
     assert 0.5 <= recorder.chance_accuracy() < 0.6
+
+
+def _write_idx(path, array) -> None:
+    header = bytes([0, 0, 0x08, array.ndim]) + np.array(array.shape, dtype=">u4").tobytes()
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def test_estimation_in_seed_chunks_within_a_budget_gives_the_same_tables(
+        tmp_path, monkeypatch):
+    # was: all seeds of 4 snapshots at once (8.8 GB for Saxe's MNIST network, 50 seeds)
+    from infoplane import recorder as recorder_module
+    from infoplane.datasets import load_dataset
+
+    rng = np.random.default_rng(0)
+    labels = np.arange(90) % 3
+    images = rng.integers(0, 60, size=(90, 5, 5))
+    images[:, 0, 0] = labels * 100
+    _write_idx(tmp_path / "train-images-idx3-ubyte", images)
+    _write_idx(tmp_path / "train-labels-idx1-ubyte", labels)
+    data = load_dataset(str(tmp_path))
+    config = RunConfig(seeds=5, epochs=6, widths=(12, 4), activation="relu",
+                       estimators=("binning", "adaptive"))
+    setup = make_setup(config, data)
+    engine = CpuEnsemble(setup, config, data)
+    whole, chunked = Recorder(setup, config, data), Recorder(setup, config, data)
+    for epoch in range(7):
+        if epoch:
+            engine.train(1)
+        whole.snapshot(epoch, engine.params.copy())
+        chunked.snapshot(epoch, engine.params.copy())
+    one_seed = (12 + 4 + 3) * len(data.X) * 4  # bytes of one seed's snapshot
+    chunked.activation_budget = 2 * one_seed
+    seen = []
+    original = recorder_module.layer_activations
+    monkeypatch.setattr(recorder_module, "layer_activations",
+                        lambda layout, params, *a, **k: seen.append(len(params))
+                        or original(layout, params, *a, **k))
+    info_w, train_w = whole.tables()
+    assert max(seen) == 5 * 4  # 4 snapshots of all 5 seeds at once
+    seen.clear()
+    info_c, train_c = chunked.tables()
+    assert max(seen) == 2  # never more than the budget: 2 seed-snapshots
+    pd.testing.assert_frame_equal(info_c, info_w)
+    pd.testing.assert_frame_equal(train_c, train_w)
+    for a, b in zip(chunked.value_ranges(), whole.value_ranges(), strict=True):
+        assert (a is None and b is None) or np.array_equal(a, b)

@@ -105,7 +105,8 @@ def check_memory(recorder: Recorder, n_logged: int, available: int | None = None
     """Refuse a run whose known sizes cannot fit in memory, before any training.
 
     Counted: the kept snapshots (parameters at every logged epoch) and every layer's
-    activations of one logged epoch on all samples.
+    activations of one logged epoch on all samples, or the recorder's
+    ``activation_budget`` if smaller (estimation takes the seeds in chunks).
 
     Raises
     ------
@@ -115,7 +116,7 @@ def check_memory(recorder: Recorder, n_logged: int, available: int | None = None
     setup = recorder.setup
     n_seeds, n_params = setup.params.shape
     snapshots = n_logged * n_seeds * n_params * BYTES_PER_VALUE
-    activations = _activation_bytes(recorder, 1)
+    activations = min(_activation_bytes(recorder, 1), recorder.activation_budget)
     available = available_memory() if available is None else available
     need = snapshots + activations
     if need > available:

@@ -33,6 +33,11 @@ INFO_COLUMNS = (
 """Columns of information.parquet; the stderrs (bits) are NaN for deterministic estimates."""
 TRAINING_METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 """Columns of training.parquet after seed and epoch: loss in nats, accuracy in [0, 1]."""
+ACTIVATION_BUDGET = 2**28
+"""Bytes of float32 activations computed at once during estimation (256 MiB): the
+seeds of a group of snapshots are taken in chunks that fit (one seed at least), so
+the memory of estimation does not grow with the number of seeds. Binning's rescaled
+float64 copy of one layer comes on top (at most twice the largest layer's share)."""
 
 
 class Recorder:
@@ -48,6 +53,7 @@ class Recorder:
         self._params: list[np.ndarray] = []
         self._grad_stats: list[np.ndarray] = []
         self._ranges: list[np.ndarray | None] | None = None  # value_ranges(), once
+        self.activation_budget = ACTIVATION_BUDGET
         self.binning = binning_options(config)  # for every analysis that bins
         self.options = self._estimator_options()  # validated before any training
 
@@ -97,21 +103,23 @@ class Recorder:
         return int(sum(s.shape[0] for s in self._grad_stats))
 
     def activations(
-        self, epochs: set[int] | None = None, *, group: int = 1, reuse: bool = False
+        self, epochs: set[int] | None = None, *, group: int = 1, reuse: bool = False,
+        seeds: slice = slice(None),
     ) -> Iterator[tuple[list[int], list[np.ndarray]]]:
         """Per-layer activations of the snapshots (or of those in ``epochs``), ``group``
         snapshots at a time: (their epochs, [(group * seeds, n_samples, units)]), the
         rows ordered by epoch, then seed. Larger groups mean fewer, larger kernel calls.
+        ``seeds`` selects the seeds (positions in ``setup.seeds``; default all).
 
         With ``reuse`` every group is written into the same memory (much faster for
         many snapshots): a group's arrays are valid only until the next is asked for.
         """
-        kept = [(e, p) for e, p in zip(self.epochs, self._params, strict=True)
+        kept = [(e, p[seeds]) for e, p in zip(self.epochs, self._params, strict=True)
                 if epochs is None or e in epochs]
         buffer = None
         if reuse and kept:
             size = activation_buffer_size(
-                self.setup.layout, group * len(self.setup.seeds), len(self.data.X)
+                self.setup.layout, group * len(kept[0][1]), len(self.data.X)
             )
             buffer = np.empty(size, dtype=np.float32)
         for start in range(0, len(kept), group):
@@ -121,6 +129,20 @@ class Recorder:
                 self.setup.layout, params, self.data.X, self.config.activation,
                 self.config.device, buffer=buffer,
             )
+
+    def _batch_within_budget(self, batch: int) -> int:
+        """Snapshots per group, ``batch`` at most, that one seed's activations fit
+        :attr:`activation_budget` (1 at least)."""
+        one_seed = activation_buffer_size(self.setup.layout, 1, len(self.data.X)) * 4
+        return max(1, min(batch, self.activation_budget // max(one_seed, 1)))
+
+    def seed_chunks(self, group: int) -> list[slice]:
+        """The seeds in chunks whose activations for ``group`` snapshots fit
+        :attr:`activation_budget` bytes (float32), one seed at least per chunk."""
+        n_seeds = len(self.setup.seeds)
+        per_seed = activation_buffer_size(self.setup.layout, group, len(self.data.X)) * 4
+        size = max(1, min(n_seeds, self.activation_budget // max(per_seed, 1)))
+        return [slice(s, s + size) for s in range(0, n_seeds, size)]
 
     def gradients_table(self) -> pd.DataFrame:
         """One row per (seed, epoch, layer); epoch e holds the statistics of epoch e."""
@@ -165,28 +187,33 @@ class Recorder:
                    if estimators is None or name in estimators}
         ranges = self.value_ranges()
         y = self.data.y
-        seeds = np.array(self.setup.seeds)
+        all_seeds = np.array(self.setup.seeds)
+        batch = self._batch_within_budget(batch)
         parts: list[pd.DataFrame] = []
-        metrics, metric_epochs = [], []
-        for epochs, layers in self.activations(set(at), group=batch, reuse=True):
-            epoch_col = np.repeat(np.asarray(epochs, dtype=np.int64), len(seeds))
-            metrics.append(output_metrics(
-                layers[-1], y, np.tile(self._train_mask, (len(epochs), 1))
-            ))
-            metric_epochs.append(epoch_col)
-            names = [_layer_name(k, len(layers)) for k in range(1, len(layers) + 1)]
-            rules = {name: None if r is None else Rescaled(_tile(r, len(epochs)))
-                     for name, r in zip(names, ranges, strict=True)}
-            parts.append(measure_layers(
-                dict(zip(names, layers, strict=True)), y, options, epoch=epoch_col,
-                seed=np.tile(seeds, len(epochs)), binning=rules, X=self.data.X,
-                device=self.config.device,
-            )[list(INFO_COLUMNS)])
+        metrics, metric_epochs, metric_seeds = [], [], []
+        for chunk in self.seed_chunks(batch):  # bounded memory whatever the seeds
+            seeds = all_seeds[chunk]
+            for epochs, layers in self.activations(set(at), group=batch, reuse=True,
+                                                   seeds=chunk):
+                epoch_col = np.repeat(np.asarray(epochs, dtype=np.int64), len(seeds))
+                seed_col = np.tile(seeds, len(epochs))
+                metrics.append(output_metrics(
+                    layers[-1], y, np.tile(self._train_mask[chunk], (len(epochs), 1))
+                ))
+                metric_epochs.append(epoch_col)
+                metric_seeds.append(seed_col)
+                names = [_layer_name(k, len(layers)) for k in range(1, len(layers) + 1)]
+                rules = {name: None if r is None else Rescaled(_tile(r[chunk], len(epochs)))
+                         for name, r in zip(names, ranges, strict=True)}
+                parts.append(measure_layers(
+                    dict(zip(names, layers, strict=True)), y, options, epoch=epoch_col,
+                    seed=seed_col, binning=rules, X=self.data.X, device=self.config.device,
+                )[list(INFO_COLUMNS)])
         information = (pd.concat(parts, ignore_index=True) if parts
                        else pd.DataFrame({k: np.array([]) for k in INFO_COLUMNS}))
         values = np.concatenate(metrics)
         training = pd.DataFrame({
-            "seed": np.tile(seeds, len(values) // len(seeds)),
+            "seed": np.concatenate(metric_seeds),
             "epoch": np.concatenate(metric_epochs),
             **{name: values[:, k] for k, name in enumerate(TRAINING_METRICS)},
         })
@@ -251,11 +278,14 @@ class Recorder:
         lows = np.full((n_layers, len(self.setup.seeds)), np.inf)
         highs = np.full((n_layers, len(self.setup.seeds)), -np.inf)
         n_seeds = len(self.setup.seeds)
-        for _, layers in self.activations(group=ESTIMATION_GROUP, reuse=True):
-            for k, acts in enumerate(layers[:-1]):
-                per_row = acts.reshape(-1, n_seeds, *acts.shape[1:])
-                lows[k] = np.minimum(lows[k], per_row.min(axis=(0, 2, 3)))
-                highs[k] = np.maximum(highs[k], per_row.max(axis=(0, 2, 3)))
+        group = self._batch_within_budget(ESTIMATION_GROUP)
+        for chunk in self.seed_chunks(group):
+            n_chunk = len(range(n_seeds)[chunk])
+            for _, layers in self.activations(group=group, reuse=True, seeds=chunk):
+                for k, acts in enumerate(layers[:-1]):
+                    per_row = acts.reshape(-1, n_chunk, *acts.shape[1:])
+                    lows[k, chunk] = np.minimum(lows[k, chunk], per_row.min(axis=(0, 2, 3)))
+                    highs[k, chunk] = np.maximum(highs[k, chunk], per_row.max(axis=(0, 2, 3)))
         return [np.stack([lows[k], highs[k]], axis=1) for k in range(n_layers - 1)] + [None]
 
 

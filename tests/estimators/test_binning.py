@@ -320,3 +320,69 @@ def test_idnns_edges_are_checked_with_the_other_binning_options():
         resolve_options("binning", {"edges": "idnns", "bins": 1})
     with pytest.raises(InfoplaneError, match="a \\(low, high\\) pair"):
         resolve_options("binning", {"edges": "idnns", "value_range": "data"})
+
+
+def _unique_reference(idx: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """H(T) and I(T;Y) of rows of bin indices, by np.unique (the exact reference)."""
+    _, t_codes = np.unique(idx, axis=0, return_inverse=True)
+    _, ty_codes = np.unique(np.column_stack([idx, y]), axis=0, return_inverse=True)
+    h_t, h_ty = entropy_bits(t_codes.ravel()), entropy_bits(ty_codes.ravel())
+    return h_t, h_t + entropy_bits(y) - h_ty
+
+
+def _wide_layer(rng: np.random.Generator, n: int, units: int) -> np.ndarray:
+    """A ReLU-like float32 layer with ties (zeros), repeated rows and rows that differ
+    from another only in the last unit."""
+    T = np.maximum(rng.standard_normal((n, units)), 0).astype(np.float32)
+    q, h = n // 8, n // 2
+    T[: 2 * q] = T[2 * q : 4 * q]  # duplicates
+    T[h : h + q] = T[h + q : h + 2 * q]
+    T[h : h + q, -1] += 1.5  # ... then differing in the last unit only
+    T[-5:] = 0.0  # all-zero rows (a tie in every unit)
+    return T
+
+
+@pytest.mark.parametrize(("n", "units", "bins", "n_labels"),
+                         [(400, 64, 30, 10), (997, 257, 2, 3), (300, 1024, 30, 40)])
+def test_wide_layers_agree_with_np_unique_on_ties_duplicates_and_last_units(
+        n, units, bins, n_labels):
+    rng = np.random.default_rng(units)
+    T = _wide_layer(rng, n, units)
+    y = rng.integers(0, n_labels, n)
+    value_range = (float(T.min()), float(T.max()))
+    idx, _ = bin_indices(T, bins=bins, value_range=value_range)
+    h_t, i_ty = _unique_reference(idx, y)
+    assert h_t < np.log2(n) - 0.1  # the layer has repeated patterns
+    est = estimate_information(T, y, bins=bins, value_range=value_range)
+    assert est.ixt == pytest.approx(h_t, abs=1e-12)
+    assert est.ity == pytest.approx(i_ty, abs=1e-12)
+    codes = binned_pattern_codes(T[None], bins=bins, value_range=value_range)[0]
+    _, inverse = np.unique(idx, axis=0, return_inverse=True)
+    # the same partition of the samples: equal codes exactly for equal rows of bins
+    pairs = np.unique(np.column_stack([codes, inverse.ravel()]), axis=0)
+    assert len(pairs) == len(np.unique(codes)) == len(np.unique(inverse))
+
+
+def test_wide_stack_of_points_matches_one_at_a_time_with_each_own_range():
+    rng = np.random.default_rng(9)
+    Ts = np.stack([_wide_layer(rng, 200, 300) * s for s in (1.0, 3.0, 0.5)])
+    Ts[1, :, 0] = 50.0  # a unit far out: point 1's range differs
+    y = rng.integers(0, 4, 200)
+    ixt, ity = get_estimator("binning").many(Ts, y, bins=30, value_range=None)
+    for point, T in enumerate(Ts):
+        idx, _ = bin_indices(T, bins=30, value_range=None)
+        assert (ixt[point], ity[point]) == pytest.approx(_unique_reference(idx, y), abs=1e-12)
+
+
+def test_wide_path_is_exact_when_every_fingerprint_collides(monkeypatch):
+    # equal fingerprints for all samples: only the bin-by-bin check tells rows apart
+    from infoplane.estimators import _counting
+
+    rng = np.random.default_rng(4)
+    T = _wide_layer(rng, 300, 100)
+    y = rng.integers(0, 3, 300)
+    monkeypatch.setattr(_counting, "_fingerprints",
+                        lambda T, *args: np.zeros(T.shape[:2], dtype=np.int64))
+    idx, _ = bin_indices(T, bins=30, value_range=(0.0, 4.0))
+    est = estimate_information(T, y, bins=30, value_range=(0.0, 4.0))
+    assert (est.ixt, est.ity) == pytest.approx(_unique_reference(idx, y), abs=1e-12)

@@ -195,19 +195,23 @@ def _code_entropies(codes, y, n_labels, blocks):
     return h_t, h_ty
 
 
-@njit(parallel=True, **_JIT)
-def _binned_entropies(T, low, width, n_bins, y, n_labels, blocks):
+@njit(**_JIT)
+def _binned_block(T, low, width, n_bins, y, n_labels, b, blocks, h_t, h_ty):
+    """Rows b, b + blocks, ... of :func:`binned_entropies`, serially, one block's tables."""
     rows, n, _ = T.shape
     size, shift = _table_size(n)
     xlogx = _xlogx(n)
-    h_t, h_ty = np.empty(rows), np.empty(rows)
+    scratch = _scratch(size, n, n_labels)
+    codes = np.empty(n, dtype=np.int64)
+    for r in range(b, rows, blocks):
+        _bin_row(T, r, low[r], width[r], n_bins[r], codes)
+        h_t[r], h_ty[r] = _count_row(codes, y, n_labels, scratch, shift, xlogx)
+
+
+@njit(parallel=True, **_JIT)
+def _binned_entropies(T, low, width, n_bins, y, n_labels, blocks, h_t, h_ty):
     for b in prange(blocks):
-        scratch = _scratch(size, n, n_labels)
-        codes = np.empty(n, dtype=np.int64)
-        for r in range(b, rows, blocks):
-            _bin_row(T, r, low[r], width[r], n_bins[r], codes)
-            h_t[r], h_ty[r] = _count_row(codes, y, n_labels, scratch, shift, xlogx)
-    return h_t, h_ty
+        _binned_block(T, low, width, n_bins, y, n_labels, b, blocks, h_t, h_ty)
 
 
 def _blocks(rows: int) -> int:
@@ -224,7 +228,182 @@ def binned_entropies(
     n_labels: int,
 ) -> tuple[np.ndarray, ...]:
     """:func:`code_entropies` of :func:`binned_codes` in one pass, without the codes array."""
-    return _binned_entropies(T, low, width, n_bins, y, n_labels, _blocks(len(T)))
+    blocks = _blocks(len(T))
+    h_t, h_ty = np.empty(len(T)), np.empty(len(T))
+    if blocks == 1:  # one row: no parallel region to start (it costs ms on a busy host)
+        _binned_block(T, low, width, n_bins, y, n_labels, 0, 1, h_t, h_ty)
+    else:
+        _binned_entropies(T, low, width, n_bins, y, n_labels, blocks, h_t, h_ty)
+    return h_t, h_ty
+
+
+# -- layers too wide to pack: a fingerprint per sample, equal rows checked exactly ------
+_FP_MUL = np.uint64(0x100000001B3)
+_FP_SEED = np.uint64(0xCBF29CE484222325)
+
+
+@njit(inline="always", **_JIT)
+def _bin_of(t, low, scale, top):
+    """The bin of one value, as :func:`_bin_row` computes it (scale 0: bin 0)."""
+    return np.int64(min(max((t - low) * scale, 0.0), top))
+
+
+@njit(**_JIT)
+def _fingerprint_range(T, low, width, n_bins, out, start, stop):
+    """A 64-bit fingerprint of each sample's tuple of bin indices, for the flat
+    (row, sample) indices start..stop-1 of ``out`` (rows, n).
+
+    Equal tuples give equal fingerprints; unequal ones may collide (a polynomial
+    hash, then a 64-bit mix), which :func:`_dedup_row` resolves by comparing the
+    bins themselves, so the result never depends on the hash.
+    """
+    n, units = T.shape[1], T.shape[2]
+    for k in range(start, stop):
+        r = k // n
+        i = k - r * n
+        scale = 1.0 / width[r] if width[r] > 0 else 0.0
+        low_r = low[r] if width[r] > 0 else 0.0
+        top = float(n_bins[r] - 1)
+        # four independent lanes (units u = 4m + lane): four multiply chains in flight
+        h0, h1, h2, h3 = _FP_SEED, _FP_SEED + np.uint64(1), _FP_SEED + np.uint64(2), \
+            _FP_SEED + np.uint64(3)
+        full = units - units % 4
+        for u in range(0, full, 4):
+            h0 = h0 * _FP_MUL + np.uint64(_bin_of(T[r, i, u], low_r, scale, top))
+            h1 = h1 * _FP_MUL + np.uint64(_bin_of(T[r, i, u + 1], low_r, scale, top))
+            h2 = h2 * _FP_MUL + np.uint64(_bin_of(T[r, i, u + 2], low_r, scale, top))
+            h3 = h3 * _FP_MUL + np.uint64(_bin_of(T[r, i, u + 3], low_r, scale, top))
+        for u in range(full, units):
+            h0 = h0 * _FP_MUL + np.uint64(_bin_of(T[r, i, u], low_r, scale, top))
+        h = ((h0 * _MIX + h1) * _MIX + h2) * _MIX + h3
+        h ^= h >> np.uint64(31)
+        h *= _MIX
+        h ^= h >> np.uint64(29)
+        out[r, i] = np.int64(h)
+
+
+@njit(parallel=True, **_JIT)
+def _fingerprints_parallel(T, low, width, n_bins, out, chunks):
+    total = T.shape[0] * T.shape[1]
+    for c in prange(chunks):
+        _fingerprint_range(T, low, width, n_bins, out, c * total // chunks,
+                           (c + 1) * total // chunks)
+
+
+_PARALLEL_VALUES = 2**21
+"""Below this many values, fingerprints are taken serially: starting a parallel region
+costs milliseconds on a busy machine, more than the work."""
+
+
+def _fingerprints(T: np.ndarray, low: np.ndarray, width: np.ndarray,
+                  n_bins: np.ndarray) -> np.ndarray:
+    """:func:`_fingerprint_range` of every sample, (rows, n) int64."""
+    out = np.empty(T.shape[:2], dtype=np.int64)
+    if T.size < _PARALLEL_VALUES:
+        _fingerprint_range(T, low, width, n_bins, out, 0, out.size)
+    else:
+        _fingerprints_parallel(T, low, width, n_bins, out, 8 * get_num_threads())
+    return out
+
+
+@njit(inline="always", **_JIT)
+def _same_bins(T, r, i, j, low, scale, top):
+    """Whether samples i and j of row r have the same bin in every unit."""
+    for u in range(T.shape[2]):
+        if _bin_of(T[r, i, u], low, scale, top) != _bin_of(T[r, j, u], low, scale, top):
+            return False
+    return True
+
+
+@njit(inline="always", **_JIT)
+def _dedup_row(T, r, low, width, nb, prints, keys, first, used, codes, shift):
+    """codes[i] = the first sample whose bins equal sample i's (exact; < n)."""
+    mask = keys.size - 1
+    scale = 1.0 / width if width > 0 else 0.0
+    low = low if width > 0 else 0.0
+    top = float(nb - 1)
+    n_used = 0
+    for i in range(prints.size):
+        key = prints[i]
+        slot = np.int64((np.uint64(key) * _MIX) >> np.uint64(shift))
+        while True:
+            j = first[slot]
+            if j < 0:  # a new pattern
+                first[slot] = i
+                keys[slot] = key
+                used[n_used] = slot
+                n_used += 1
+                codes[i] = i
+                break
+            if keys[slot] == key and _same_bins(T, r, i, j, low, scale, top):
+                codes[i] = j
+                break
+            slot = (slot + 1) & mask  # another pattern (or a fingerprint collision)
+    for k in range(n_used):
+        first[used[k]] = -1
+
+
+@njit(**_JIT)
+def _wide_block(T, low, width, n_bins, prints, y, n_labels, b, blocks, codes, h_t, h_ty):
+    """Rows b, b + blocks, ... : their exact codes and, with labels (n_labels > 0),
+    H(T) and H(T,Y) in bits. Serial; one block's tables."""
+    rows, n, _ = T.shape
+    size, shift = _table_size(n)
+    keys = np.empty(size, dtype=np.int64)
+    first = np.full(size, -1, dtype=np.int64)
+    used = np.empty(n, dtype=np.int64)
+    if n_labels > 0:
+        xlogx = _xlogx(n)
+        scratch = _scratch(size, n, n_labels)
+    for r in range(b, rows, blocks):
+        _dedup_row(T, r, low[r], width[r], n_bins[r], prints[r], keys, first, used,
+                   codes[r], shift)
+        if n_labels > 0:
+            h_t[r], h_ty[r] = _count_row(codes[r], y, n_labels, scratch, shift, xlogx)
+
+
+@njit(parallel=True, **_JIT)
+def _wide_blocks(T, low, width, n_bins, prints, y, n_labels, blocks, codes, h_t, h_ty):
+    for b in prange(blocks):
+        _wide_block(T, low, width, n_bins, prints, y, n_labels, b, blocks, codes, h_t, h_ty)
+
+
+def _wide(T, low, width, n_bins, y, n_labels):
+    """Codes, H(T) and H(T,Y) (empty without labels) of :func:`wide_codes`."""
+    rows, n = T.shape[:2]
+    prints = _fingerprints(T, low, width, n_bins)
+    codes = np.empty((rows, n), dtype=np.int64)
+    h_t, h_ty = np.zeros(rows), np.zeros(rows)
+    blocks = _blocks(rows)
+    if blocks == 1:  # one row: no parallel region to start (it costs ms on a busy host)
+        _wide_block(T, low, width, n_bins, prints, y, n_labels, 0, 1, codes, h_t, h_ty)
+    else:
+        _wide_blocks(T, low, width, n_bins, prints, y, n_labels, blocks, codes, h_t, h_ty)
+    return codes, h_t, h_ty
+
+
+def wide_codes(
+    T: np.ndarray, low: np.ndarray, width: np.ndarray, n_bins: np.ndarray
+) -> np.ndarray:
+    """Pattern codes of layers of any width, (rows, n) int64, exact.
+
+    Each unit of T (rows, n, units) is binned as :func:`binned_codes` bins it; sample
+    i's code is the index of the first sample of its row with the same bin in every
+    unit (so codes are < n, equal exactly for equal tuples of bins). One compiled
+    pass fingerprints each sample's bins (parallel over samples), a hash table on
+    the fingerprints finds equal ones, and every fingerprint match is confirmed by
+    comparing the bins, so a collision can cost time but never change a code.
+    """
+    return _wide(T, low, width, n_bins, np.zeros(T.shape[1], dtype=np.int64), 0)[0]
+
+
+def wide_entropies(
+    T: np.ndarray, low: np.ndarray, width: np.ndarray, n_bins: np.ndarray, y: np.ndarray,
+    n_labels: int,
+) -> tuple[np.ndarray, ...]:
+    """H(T) and H(T,Y) in bits per row of :func:`wide_codes`, counted in the same pass."""
+    _, h_t, h_ty = _wide(T, low, width, n_bins, y, n_labels)
+    return h_t, h_ty
 
 
 @njit(**_JIT)

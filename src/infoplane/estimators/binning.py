@@ -46,7 +46,13 @@ from infoplane.estimators._base import (
     is_positive_real,
     register,
 )
-from infoplane.estimators._counting import binned_codes, binned_entropies, code_entropies
+from infoplane.estimators._counting import (
+    binned_codes,
+    binned_entropies,
+    code_entropies,
+    wide_codes,
+    wide_entropies,
+)
 
 NAME = "binning"
 _MAX_CODE = 2**62
@@ -276,19 +282,18 @@ def binned_pattern_codes(
 def _wide_codes(
     Ts: np.ndarray, low: np.ndarray, width: np.ndarray, n_bins: np.ndarray
 ) -> np.ndarray:
-    """Codes of layers too wide to pack directly: bin in NumPy, re-rank while packing.
+    """Codes of layers too wide to pack in one int64: :func:`_counting.wide_codes`
+    (a fingerprint per sample, equal rows confirmed bin by bin; exact)."""
+    return wide_codes(*_wide_args(Ts, low, width, n_bins))
 
-    With more bins than samples, each unit's bin indices are first replaced by their
-    ranks among that unit's occupied bins (fewer than n), which keeps every product
-    of the packing below 2**62.
-    """
-    codes = []
-    for T, lo, w, nb in zip(Ts, low, width, n_bins, strict=True):
-        idx, base = _indices(T, lo, w, int(nb)), int(nb)
-        if base > T.shape[0]:
-            idx, base = _dense_ranks(idx.T).T, T.shape[0]
-        codes.append(pattern_codes(idx, base))
-    return np.stack(codes)
+
+def _wide_args(
+    Ts: np.ndarray, low: np.ndarray, width: np.ndarray, n_bins: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    if Ts.dtype not in (np.float32, np.float64):
+        Ts = Ts.astype(np.float64)
+    return (Ts, np.asarray(low, dtype=np.float64), np.asarray(width, dtype=np.float64),
+            np.asarray(n_bins, dtype=np.int64))
 
 
 def _packable(Ts: np.ndarray, n_bins: np.ndarray) -> bool:
@@ -362,7 +367,7 @@ def binning_information_many(
     if _packable(Ts, n_bins):  # bin, pack and count in one pass, no codes array
         h_t, h_ty = binned_entropies(Ts, low, width, n_bins, y, n_labels)
     else:
-        h_t, h_ty = entropies_from_codes(_wide_codes(Ts, low, width, n_bins), y, n_labels)
+        h_t, h_ty = wide_entropies(*_wide_args(Ts, low, width, n_bins), y, n_labels)
     # exact up to rounding: clamp the -4e-16 of a constant layer to 0
     return np.clip(h_t, 0.0, None), np.clip(h_t + h_y - h_ty, 0.0, None)
 

@@ -29,6 +29,7 @@ from infoplane.measure import (
 from infoplane.nets.schedule import log_spaced_epochs
 from infoplane.rundir import CONFIG, RunDir
 from infoplane.torch._layers import Watched, resolve_layers
+from infoplane.torch._moments import GradientMoments
 
 GRADIENT_COLUMNS = store.SCHEMAS["gradients"]
 TRAINING_METRICS = store.SCHEMAS["training"][2:]
@@ -162,9 +163,7 @@ class InformationPlaneMonitor:
         self._info: list[pd.DataFrame] = []
         self._grad_rows: list[dict[str, Any]] = []
         self._train_rows: list[dict[str, Any]] = []
-        self._g_sum: list[torch.Tensor | None] = [None] * len(self.layers)
-        self._g_sq: list[torch.Tensor | None] = [None] * len(self.layers)
-        self._g_count = [0] * len(self.layers)
+        self._moments: list[GradientMoments | None] = [None] * len(self.layers)
         self._last_epoch = -1
         self._resumed = False
 
@@ -222,20 +221,17 @@ class InformationPlaneMonitor:
         """Add the current gradients of the layers' weights to this epoch's moments.
 
         Call after ``loss.backward()`` and before ``optimizer.step()``; sums of the
-        gradients and of their squares are kept in float64 on the weights' device.
+        gradients and of their squares are kept in float64 on the weights' device
+        (:class:`~infoplane.torch._moments.GradientMoments`).
         """
         with torch.no_grad():
             for k, layer in enumerate(self.layers):
                 w = layer.weight
                 if w is None or w.grad is None:
                     continue
-                if self._g_sum[k] is None:
-                    self._g_sum[k] = torch.zeros_like(w, dtype=torch.float64)
-                    self._g_sq[k] = torch.zeros_like(w, dtype=torch.float64)
-                g = w.grad.to(torch.float64)
-                self._g_sum[k].add_(g)
-                self._g_sq[k].addcmul_(g, g)
-                self._g_count[k] += 1
+                if self._moments[k] is None:
+                    self._moments[k] = GradientMoments(w)
+                self._moments[k].add(w.grad)
 
     def end_epoch(self, epoch: int, metrics: Mapping[str, Any] | None = None) -> None:
         """Close epoch ``epoch`` (epochs trained so far, from 1): its gradient statistics,
@@ -379,8 +375,9 @@ class InformationPlaneMonitor:
             "information": _columns(self.information),
             "gradients": _columns(self.gradients),
             "training": _columns(self.training),
-            "grad_sum": list(self._g_sum), "grad_sq": list(self._g_sq),
-            "grad_count": list(self._g_count),
+            "grad_sum": [None if m is None else m.total.clone() for m in self._moments],
+            "grad_sq": [None if m is None else m.squares.clone() for m in self._moments],
+            "grad_count": [0 if m is None else m.count for m in self._moments],
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -401,10 +398,14 @@ class InformationPlaneMonitor:
         self._info = [info] if len(info) else []
         self._grad_rows = pd.DataFrame(state["gradients"]).to_dict("records")
         self._train_rows = pd.DataFrame(state["training"]).to_dict("records")
-        device = _device(self.model)
-        self._g_sum = [None if t is None else t.to(device) for t in state["grad_sum"]]
-        self._g_sq = [None if t is None else t.to(device) for t in state["grad_sq"]]
-        self._g_count = [int(n) for n in state["grad_count"]]
+        for k, (total, squares, count) in enumerate(zip(
+                state["grad_sum"], state["grad_sq"], state["grad_count"], strict=True)):
+            if total is None:
+                self._moments[k] = None
+                continue
+            moments = GradientMoments(self.layers[k].weight)
+            moments.load(total, squares, count)
+            self._moments[k] = moments
         self._resumed = True
 
     def describe(self) -> str:
@@ -499,18 +500,11 @@ class InformationPlaneMonitor:
     def _gradient_rows(self, epoch: int) -> None:
         stats, which = [], []
         for k, layer in enumerate(self.layers):
-            n = self._g_count[k]
-            if not n:
+            moments = self._moments[k]
+            if moments is None or not moments.count:
                 continue
-            mean = self._g_sum[k] / n
-            var = (self._g_sq[k] / n - mean * mean).clamp_min_(0.0)
-            w = layer.weight.detach().to(torch.float64)
-            stats.append(torch.stack([mean.square().sum().sqrt(), var.sum().sqrt(),
-                                      w.square().sum().sqrt()]))
+            stats.append(moments.statistics(layer.weight))
             which.append(k)
-            self._g_sum[k].zero_()
-            self._g_sq[k].zero_()
-            self._g_count[k] = 0
         if not stats:
             return
         values = torch.stack(stats).cpu().tolist()  # one transfer per epoch
