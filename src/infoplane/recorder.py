@@ -160,11 +160,12 @@ class Recorder:
         """The information rows of ``estimators`` (default all) and the training rows
         of the snapshots at epochs ``at``, their activations computed ``batch`` at a time.
 
-        Uses :meth:`value_ranges`, which takes every snapshot kept so far.
+        Binning uses :meth:`value_ranges`, which takes every snapshot kept so far; the
+        other estimators need only the snapshots at ``at``.
         """
         options = {name: opts for name, opts in self.options.items()
                    if estimators is None or name in estimators}
-        ranges = self.value_ranges()
+        ranges = self.value_ranges() if "binning" in options else []
         y = self.data.y
         seeds = np.array(self.setup.seeds)
         info: dict[str, list[np.ndarray]] = {k: [] for k in INFO_COLUMNS}
