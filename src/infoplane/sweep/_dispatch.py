@@ -27,8 +27,9 @@ WORKER_ENV = {
 
 CONNECT_TIMEOUT = "20s"
 """How long to wait for a scheduler given by address."""
-WARM_UP = ("tanh", "relu")
-"""Activations of the tiny runs that load every compiled kernel into a new worker."""
+WARM_UP_PROBE = 128
+"""Probe-set size of the tiny runs that load every compiled kernel into a new worker
+(the kernels do not depend on it; the estimators' cost does)."""
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,10 @@ def warm_up() -> float:
         from infoplane.sweep._tasks import limit_threads
 
         limit_threads(1)
-        for activation in WARM_UP:
+        for activation, estimators in (("tanh", tuple(available_estimators())),
+                                       ("relu", ("binning",))):
             config = RunConfig(epochs=2, seeds=1, log_epochs=2, activation=activation,
-                               estimators=tuple(available_estimators()))
+                               estimators=estimators, probe_size=WARM_UP_PROBE)
             with tempfile.TemporaryDirectory(prefix="infoplane-warm-") as tmp:
                 run(config, tmp, quiet=True, plots=False)
     except Exception:  # noqa: S110 - the first task then pays, or reports, the cost
