@@ -2,15 +2,16 @@
 
 The estimation of a run is split into units that can be done (and redone) apart:
 
-1. ranges: the one step that needs every logged epoch first, the value range of
-   unbounded layers (:meth:`infoplane.recorder.Recorder.value_ranges`);
+1. ranges: for binning only, the one step that needs every logged epoch first, the
+   value range of unbounded layers (:meth:`infoplane.recorder.Recorder.value_ranges`);
 2. one unit per (estimator, group of ``GROUP`` logged epochs): its information rows,
    written to ``information.partial/<estimator>-e<first>-e<last>.parquet``; the
    training rows of a group go to ``training.partial/e<first>-e<last>.parquet``;
 3. merge: the parts concatenated and sorted into the run's tables.
 
 A unit whose file exists is not estimated again, so an estimation stopped by Ctrl-C,
-a full disk or a crash continues where it stopped. The files are only valid for the
+a full disk or a crash continues where it stopped; units can also be written by other
+processes (:func:`write_units`: a sweep's estimator tasks). The files are only valid for the
 full set of logged epochs (the ranges depend on it); an interrupted training is
 estimated in memory instead (:func:`estimate_in_memory`).
 """
@@ -57,29 +58,76 @@ def estimate(
     if claim is not None:
         claim(INFO_DIR, TRAINING_DIR)
     names = tuple(recorder.options)
-    recorder.value_ranges()  # step 1, over all logged epochs
     parts = []
     for group in groups(recorder.epochs):
-        info_paths = {name: _info_path(run_dir, name, group) for name in names}
-        training_path = run_dir / TRAINING_DIR / f"{_span(group)}.parquet"
-        missing = tuple(name for name, p in info_paths.items() if not p.is_file())
-        fresh: dict[str, pd.DataFrame] = {}
-        training = None
-        if missing or not training_path.is_file():
-            information, training = recorder.estimate(group, missing, batch=batch)
-            for name in missing:
-                fresh[name] = information[information["estimator"] == name]
-                _write(info_paths[name], fresh[name].reset_index(drop=True))
-            if not training_path.is_file():
-                _write(training_path, training)
+        fresh, training = _estimate_group(recorder, run_dir, group, names, batch=batch)
         parts.append((
-            pd.concat([fresh[name] if name in fresh else pd.read_parquet(info_paths[name])
+            pd.concat([fresh[name] if name in fresh
+                       else pd.read_parquet(_info_path(run_dir, name, group))
                        for name in names], ignore_index=True),
-            training if training is not None else pd.read_parquet(training_path),
+            training if training is not None
+            else pd.read_parquet(run_dir / TRAINING_DIR / f"{_span(group)}.parquet"),
         ))
         if progress is not None:
             progress(len(group))
     return merge_tables(parts, tuple(recorder.options))
+
+
+def write_units(
+    recorder: Recorder,
+    run_dir: str | Path,
+    estimators: tuple[str, ...],
+    *,
+    at: list[list[int]] | None = None,
+    training: bool = True,
+    batch: int = GROUP,
+    progress: Callable[[int], None] | None = None,
+    claim: Callable[..., None] | None = None,
+) -> None:
+    """Write the missing units of ``estimators`` (and, with ``training``, the training
+    rows) for the groups ``at`` (default: every group of the logged epochs), reading
+    nothing back: the part of the estimation that a separate task does.
+
+    Only binning needs every snapshot (its value ranges); the others need the snapshots
+    of ``at`` only.
+    """
+    run_dir = Path(run_dir)
+    if claim is not None:
+        claim(INFO_DIR, TRAINING_DIR)
+    for group in groups(recorder.epochs) if at is None else at:
+        _estimate_group(recorder, run_dir, group, estimators, batch=batch,
+                        training=training)
+        if progress is not None:
+            progress(len(group))
+
+
+def unit_done(run_dir: str | Path, estimator: str, group: list[int]) -> bool:
+    """Whether the unit of ``estimator`` for the logged epochs ``group`` is written."""
+    return _info_path(Path(run_dir), estimator, group).is_file()
+
+
+def _estimate_group(
+    recorder: Recorder, run_dir: Path, group: list[int], names: tuple[str, ...], *,
+    batch: int, training: bool = True,
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame | None]:
+    """Estimate and write the units of ``group`` not on disk; returns the fresh rows (by
+    estimator) and the fresh training rows (None if they were on disk or not asked)."""
+    info_paths = {name: _info_path(run_dir, name, group) for name in names}
+    training_path = run_dir / TRAINING_DIR / f"{_span(group)}.parquet"
+    missing = tuple(name for name, p in info_paths.items() if not p.is_file())
+    need_training = training and not training_path.is_file()
+    fresh: dict[str, pd.DataFrame] = {}
+    rows = None
+    if missing or need_training:
+        information, rows = recorder.estimate(group, missing, batch=batch)
+        for name in missing:
+            fresh[name] = information[information["estimator"] == name].reset_index(drop=True)
+            _write(info_paths[name], fresh[name])
+        if need_training:
+            _write(training_path, rows)
+        else:
+            rows = None
+    return fresh, rows
 
 
 def estimate_in_memory(

@@ -181,11 +181,12 @@ class Recorder:
         """The information rows of ``estimators`` (default all) and the training rows
         of the snapshots at epochs ``at``, their activations computed ``batch`` at a time.
 
-        Uses :meth:`value_ranges`, which takes every snapshot kept so far.
+        Binning uses :meth:`value_ranges`, which takes every snapshot kept so far; the
+        other estimators need only the snapshots at ``at``.
         """
         options = {name: opts for name, opts in self.options.items()
                    if estimators is None or name in estimators}
-        ranges = self.value_ranges()
+        ranges = self.value_ranges() if "binning" in options else []
         y = self.data.y
         all_seeds = np.array(self.setup.seeds)
         batch = self._batch_within_budget(batch)

@@ -50,6 +50,7 @@ class RunResult:
 def run(
     config: RunConfig, out: str | Path, *, quiet: bool = False, plots: bool = True,
     overwrite: bool = False, resume: bool = False, seed_range: range | None = None,
+    defer: tuple[str, ...] = (),
 ) -> RunResult:
     """Train ``config.seeds`` networks at once and write the run directory ``out``.
 
@@ -70,6 +71,12 @@ def run(
         Internal, for sweeps: train only those seeds, a shard of the run. Everything
         drawn once per run (the data set's soft labels) still comes from
         ``config.seed``, so the shards' tables together equal the whole run's.
+    defer : tuple of str, default ()
+        Internal, for sweeps: estimators of the run whose units are left to other
+        tasks (:func:`estimate_units`). The run trains, writes the units of its other
+        estimators and the training rows, and stops with the status ``running`` in
+        phase ``estimation`` and empty tables; resuming it (:func:`reuse_or_run`) once
+        the units are written assembles the tables as an uninterrupted run would.
 
     On Ctrl-C (or SIGTERM) during training the epochs trained so far are estimated
     and written, the status says ``interrupted`` and ``RunResult.interrupted`` is
@@ -102,7 +109,8 @@ def run(
                      overwrite=overwrite, resume=resume) as rd:
         try:
             return _run(rd, recorder, engine, logged, timings, start, quiet=quiet,
-                        plots=plots, resume=resume)
+                        plots=plots, resume=resume,
+                        defer=tuple(n for n in defer if n in config.estimators))
         except KeyboardInterrupt:
             _mark(rd, "interrupted")
             raise
@@ -171,10 +179,11 @@ def with_dataset_version(config: RunConfig, data: Dataset) -> RunConfig:
 
 def reuse_or_run(
     config: RunConfig, out: str | Path, *, quiet: bool = False, plots: bool = True,
-    seed_range: range | None = None,
+    seed_range: range | None = None, defer: tuple[str, ...] = (),
 ) -> RunResult:
     """The run of ``config`` in ``out``: read back if complete, resumed if stopped,
-    else run afresh (replacing what ``out`` holds). For directories a program owns."""
+    else run afresh (replacing what ``out`` holds). For directories a program owns.
+    ``seed_range`` and ``defer``: see :func:`run`."""
     out = Path(out)
     status = read_status(out)
     same = False
@@ -190,8 +199,50 @@ def reuse_or_run(
     if same and status is not None and (out / checkpoint.DIR).is_dir():
         with contextlib.suppress(InfoplaneError):  # e.g. the data set changed: start anew
             return run(stored, out, quiet=quiet, plots=plots, resume=True,
-                       seed_range=seed_range)
-    return run(config, out, quiet=quiet, plots=plots, overwrite=True, seed_range=seed_range)
+                       seed_range=seed_range, defer=defer)
+    return run(config, out, quiet=quiet, plots=plots, overwrite=True, seed_range=seed_range,
+               defer=defer)
+
+
+def estimate_units(
+    out: str | Path, estimator: str, at: list[list[int]], *, seed_range: range | None = None,
+) -> int:
+    """Write the information units of ``estimator`` for the groups of logged epochs
+    ``at`` (see :mod:`infoplane.estimation`) of the trained run in ``out``, from its
+    config.toml and checkpoints; units already written are skipped. Returns how many
+    were written. ``seed_range``: the shard of seeds ``out`` holds, as given to :func:`run`.
+
+    This is a sweep's estimator task: it takes no lock (each unit is its own file,
+    written atomically), so several run at once on one run directory.
+
+    Raises
+    ------
+    InfoplaneError
+        If ``out`` has no config, the data set changed, or a checkpoint of ``at`` is missing.
+    """
+    out = Path(out)
+    if not (out / store.CONFIG).is_file():
+        raise InfoplaneError(f"{out} holds no run to estimate (no {store.CONFIG})")
+    todo = [g for g in at if not estimation.unit_done(out, estimator, g)]
+    if not todo:
+        return 0
+    config = RunConfig.from_toml(out / store.CONFIG)
+    data = load_dataset(config.dataset, soft_labels=config.soft_labels, seed=config.seed,
+                        label_column=config.label_column, probe_size=config.probe_size)
+    config = with_dataset_version(config, data)
+    setup = make_setup(config, data, seed_range)
+    recorder = Recorder(setup, config, data)
+    wanted = {e for g in todo for e in g}
+    for cp in checkpoint.load(out, setup.seeds):
+        if cp.epoch in wanted:
+            recorder.snapshot(cp.epoch, cp.state.params)
+    lost = sorted(wanted - set(recorder.epochs))
+    if lost:
+        raise InfoplaneError(f"{out} has no checkpoint of logged epoch(s) {lost[:5]}; "
+                             "resume the run to train them again")
+    estimation.write_units(recorder, out, (estimator,), at=todo, training=False,
+                           batch=estimation.snapshot_batch(recorder))
+    return len(todo)
 
 
 def load_result(out: str | Path) -> RunResult:
@@ -207,6 +258,7 @@ def load_result(out: str | Path) -> RunResult:
 def _run(
     rd: RunDir, recorder: Recorder, engine: Any, logged: np.ndarray,
     timings: dict[str, float], start: float, *, quiet: bool, plots: bool, resume: bool,
+    defer: tuple[str, ...] = (),
 ) -> RunResult:
     out, config = rd.path, recorder.config
     rd.claim(checkpoint.DIR, store.LABELS)
@@ -247,6 +299,18 @@ def _run(
 
     t0 = time.perf_counter()
     batch = estimation.snapshot_batch(recorder)
+    if defer and not interrupted:  # the deferred estimators' units: other tasks
+        rd.set_status("running", phase="estimation")
+        own = tuple(name for name in recorder.options if name not in defer)
+        estimation.write_units(recorder, out, own, batch=batch, claim=rd.claim)
+        timings["estimate"] = time.perf_counter() - t0
+        timings["total"] = time.perf_counter() - start
+        empty = pd.DataFrame()
+        return RunResult(
+            out=out, information=empty, training=empty, gradients=empty,
+            epochs_trained=recorder.n_epochs_trained, interrupted=False, seconds=timings,
+            note=f"estimation of {', '.join(defer)} left to separate tasks",
+        )
     if interrupted:
         _mark(rd, "interrupted", epochs_trained=recorder.n_epochs_trained,
               last_measured_epoch=recorder.epochs[-1])

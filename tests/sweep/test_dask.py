@@ -1,4 +1,6 @@
-"""Sweeps on a LocalCluster of 2 workers: shards, a killed worker, a killed client.
+"""Sweeps on a LocalCluster of 2 workers: shards, estimator tasks, a killed worker, a
+killed client. The sweep uses kde, so each run is a training task, kde's tasks and an
+assembly task on Dask, and its tables must equal those of the sweep in this process.
 
 One cluster serves the module; every wait is on files or futures, bounded in time.
 """
@@ -24,6 +26,7 @@ SWEEP = """
 epochs = 40
 seeds = 3
 log_epochs = 5
+estimators = ["binning", "kde"]
 [grid]
 activation = ["tanh", "relu"]
 """
@@ -106,6 +109,36 @@ def test_a_worker_killed_mid_task_is_retried_and_the_sweep_completes(
     assert busy, "no task was running"
     worker = next(iter(busy))
     pid = client.run(os.getpid, workers=[worker])[worker]
+    os.kill(pid, signal.SIGKILL)
+    thread.join(DEADLINE)
+    assert not thread.is_alive()
+    assert not done["r"].failures
+    assert_same_tables(tmp_path, reference)
+
+
+def test_a_worker_killed_during_an_estimator_task_is_retried_and_the_sweep_completes(
+    spec, reference, client, tmp_path
+):
+    plan = load_plan(spec)
+    done = {}
+    thread = threading.Thread(
+        target=lambda: done.update(r=sweep(plan, tmp_path, client=client, quiet=True,
+                                           plots=False, shard=False)),
+        daemon=True,
+    )
+    thread.start()
+    found: dict[str, str] = {}
+
+    def estimating() -> bool:
+        for worker, keys in client.processing().items():
+            if any("-kde-" in str(k) for k in keys):
+                found["worker"] = worker
+                return True
+        return not thread.is_alive()
+
+    wait_for(estimating, "an estimator task to run")
+    assert "worker" in found, "the sweep ended before any estimator task ran"
+    pid = client.run(os.getpid, workers=[found["worker"]])[found["worker"]]
     os.kill(pid, signal.SIGKILL)
     thread.join(DEADLINE)
     assert not thread.is_alive()

@@ -37,3 +37,76 @@ def test_reproduce_takes_workers_or_a_scheduler_not_both(tmp_path):
             "--scheduler", "tcp://127.0.0.1:8786"]
     assert main(args) == 2
     assert not (tmp_path / "r").exists()
+
+
+class _TwoSlots:
+    """Stands for a Dask client of 2 worker threads (all make_jobs asks of it)."""
+
+    def nthreads(self):
+        return {"w1": 1, "w2": 1}
+
+
+def _jobs_by_run(todo, tmp_path, client, split=True):
+    from infoplane.sweep._runs import RunTask, make_jobs
+
+    runs = [RunTask(name, c, tmp_path / "runs" / name) for name, c in todo.items()]
+    jobs = make_jobs(runs, {r.name: "new" for r in runs}, client,
+                     shards_dir=tmp_path / "shards", plots=False, shard=False, split=split)
+    return {name: [j for j in jobs if j.args[0] == name] for name in todo}
+
+
+def test_slow_estimators_are_tasks_of_their_own_on_dask(tmp_path):
+    from infoplane.sweep import _tasks
+
+    configs = {"kde": TINY.replace(estimators=("binning", "kde", "knn")), "bin": TINY}
+    by_run = _jobs_by_run(configs, tmp_path, _TwoSlots())
+    kde = by_run["kde"]
+    train, *estimates, assemble = kde
+    assert train.fn is _tasks.train and train.kwargs["defer"] == ("kde", "knn")
+    assert {j.args[2] for j in estimates} == {"kde", "knn"}
+    assert all(j.fn is _tasks.estimate and j.deps == (train.key,) for j in estimates)
+    assert assemble.fn is _tasks.assemble
+    assert set(assemble.deps) == {train.key, *(j.key for j in estimates)}
+    covered = sorted(e for j in estimates if j.args[2] == "kde" for g in j.args[3] for e in g)
+    from infoplane.nets.schedule import log_spaced_epochs
+
+    assert covered == log_spaced_epochs(TINY.epochs, TINY.log_epochs).tolist()
+    assert [j.fn for j in by_run["bin"]] == [_tasks.train]  # binning only: one task
+    assert all(len(jobs) == 1 for jobs in _jobs_by_run(configs, tmp_path, None).values())
+
+
+def test_units_already_written_get_no_task(tmp_path):
+    from infoplane.sweep._rundir import pending_units
+
+    config = TINY.replace(estimators=("kde",))
+    by_run = _jobs_by_run({"kde": config}, tmp_path, _TwoSlots())
+    first = [j for j in by_run["kde"] if j.args[2:3] == ("kde",)][0]
+    group = first.args[3][0]
+    unit = tmp_path / "runs" / "kde" / "information.partial" / (
+        f"kde-e{group[0]:06d}-e{group[-1]:06d}.parquet")
+    unit.parent.mkdir(parents=True)
+    unit.write_bytes(b"")
+    assert group not in pending_units(tmp_path / "runs" / "kde", config, "kde")
+    again = _jobs_by_run({"kde": config}, tmp_path, _TwoSlots())["kde"]
+    assert all(group not in j.args[3] for j in again if j.args[2:3] == ("kde",))
+
+
+def test_estimator_units_written_apart_give_the_tables_of_one_run(tmp_path):
+    """Training with kde deferred, kde's units by separate calls, then the assembly:
+    the tables equal those of the run done at once."""
+    from infoplane import run as run_module
+    from infoplane.sweep._rundir import pending_units
+
+    config = TINY.replace(activation="relu", estimators=("binning", "kde"))
+    whole = run_module.run(config, tmp_path / "whole", quiet=True, plots=False)
+    out = tmp_path / "apart"
+    first = run_module.reuse_or_run(config, out, quiet=True, plots=False, defer=("kde",))
+    assert first.information.empty and (out / "information.partial").is_dir()
+    pending = pending_units(out, config, "kde")
+    assert len(pending) > 1
+    for group in pending:
+        assert run_module.estimate_units(out, "kde", [group]) == 1
+    assert run_module.estimate_units(out, "kde", pending) == 0  # done: skipped
+    done = run_module.reuse_or_run(config, out, quiet=True, plots=False)
+    for table in ("information", "training", "gradients"):
+        pd.testing.assert_frame_equal(getattr(done, table), getattr(whole, table))

@@ -27,6 +27,9 @@ WORKER_ENV = {
 
 CONNECT_TIMEOUT = "20s"
 """How long to wait for a scheduler given by address."""
+WARM_UP_PROBE = 128
+"""Probe-set size of the tiny runs that load every compiled kernel into a new worker
+(the kernels do not depend on it; the estimators' cost does)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ def connect(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             raise InfoplaneError(f"cannot reach the Dask scheduler {scheduler} ({exc})") \
                 from None
         with client:
+            warm(client)
             yield client
         return
     cluster = LocalCluster(
@@ -77,7 +81,60 @@ def connect(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         env=WORKER_ENV,
     )
     with cluster, Client(cluster) as client:
+        warm(client)
         yield client
+
+
+def warm(client: Any) -> None:
+    """Make every worker (also those that join or restart later) import the package and
+    load its compiled kernels once, before its first task (:class:`WarmUp`)."""
+    client.register_plugin(WarmUp())
+
+
+def warm_up() -> float:
+    """Import infoplane, torch and numba and load every compiled kernel (from numba's
+    cache, or compiled there on a first run) in this process, by tiny runs of every
+    estimator; returns the seconds taken. Best effort: a failure is left to the tasks."""
+    import tempfile
+    import time
+
+    start = time.perf_counter()
+    try:
+        from infoplane.config import RunConfig
+        from infoplane.estimators import available_estimators
+        from infoplane.run import run
+        from infoplane.sweep._tasks import limit_threads
+
+        limit_threads(1)
+        for activation, estimators in (("tanh", tuple(available_estimators())),
+                                       ("relu", ("binning",))):
+            config = RunConfig(epochs=2, seeds=1, log_epochs=2, activation=activation,
+                               estimators=estimators, probe_size=WARM_UP_PROBE)
+            with tempfile.TemporaryDirectory(prefix="infoplane-warm-") as tmp:
+                run(config, tmp, quiet=True, plots=False)
+    except Exception:  # noqa: S110 - the first task then pays, or reports, the cost
+        pass
+    return time.perf_counter() - start
+
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # pragma: no cover - distributed is a dependency
+    WorkerPlugin = object  # type: ignore[assignment,misc]
+
+
+class WarmUp(WorkerPlugin):  # type: ignore[misc,valid-type]
+    """A Dask worker plugin: :func:`warm_up` when the worker starts (or joins)."""
+
+    name = "infoplane-warm-up"
+
+    def setup(self, worker: Any) -> Any:
+        """Run :func:`warm_up` in the thread that runs the worker's tasks, awaited, so
+        the event loop (heartbeats) goes on meanwhile."""
+        import asyncio
+
+        executor = worker.executors.get("default")
+        return asyncio.get_running_loop().run_in_executor(executor, warm_up)
 
 
 def slots(client: Any) -> int:

@@ -42,17 +42,43 @@ def run_or_resume(
     *,
     plots: bool = True,
     seed_range: range | None = None,
+    defer: tuple[str, ...] = (),
 ) -> object:
     """Run ``config`` into ``run_dir``, or continue it there if it was started.
 
-    ``seed_range`` trains one shard of the run's seeds (see :func:`infoplane.run.run`).
+    ``seed_range`` trains one shard of the run's seeds, ``defer`` leaves those
+    estimators to :func:`estimate_units` (see :func:`infoplane.run.run`).
     Returns the :class:`infoplane.run.RunResult`; raises what the run raises
     (InfoplaneError for a divergence, an impossible point, a directory in use).
     """
     from infoplane import run as run_module
 
     return run_module.reuse_or_run(config, run_dir, quiet=True, plots=plots,
-                                   seed_range=seed_range)
+                                   seed_range=seed_range, defer=defer)
+
+
+def estimate_units(
+    run_dir: str | Path, estimator: str, at: list[list[int]], *,
+    seed_range: range | None = None,
+) -> int:
+    """Write the missing units of ``estimator`` for the groups of logged epochs ``at``
+    of the run trained in ``run_dir`` (see :func:`infoplane.run.estimate_units`)."""
+    from infoplane import run as run_module
+
+    return run_module.estimate_units(run_dir, estimator, at, seed_range=seed_range)
+
+
+def pending_units(
+    run_dir: str | Path, config: RunConfig, estimator: str
+) -> list[list[int]]:
+    """The groups of logged epochs of ``config`` whose ``estimator`` unit ``run_dir``
+    does not hold yet (all of them for a run not started)."""
+    from infoplane import estimation
+    from infoplane.nets.schedule import log_spaced_epochs
+
+    logged = [int(e) for e in log_spaced_epochs(config.epochs, config.log_epochs)]
+    return [g for g in estimation.groups(logged)
+            if not estimation.unit_done(run_dir, estimator, g)]
 
 
 def read_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:

@@ -1,7 +1,13 @@
 """Many runs as tasks, skipping complete ones: what ``sweep`` and ``reproduce`` share.
 
-Each run is one task, or, when there are fewer runs than worker threads, one task per
-shard of a new run's seeds plus a task that merges the shards into the run directory.
+On Dask a run is trained by one task, or, when there are fewer runs than worker
+threads, by one task per shard of a new run's seeds plus a task that merges the shards
+into the run directory. The slow estimators (:data:`SLOW_ESTIMATORS`) of a run (or
+shard) are separate tasks: after its training task (which also estimates the cheap
+estimators), one task per (estimator, chunk of groups of logged epochs), then a task
+that assembles the tables from the units and marks the run complete. Units already
+written (a rerun after a crash) get no task. In this process (``workers=0``) each run
+is one task that does everything.
 """
 
 from __future__ import annotations
@@ -21,7 +27,15 @@ from infoplane.sweep import _dispatch, _rundir, _tasks
 from infoplane.sweep._tasks import Outcome
 
 KEY_PREFIX = "infoplane"
-"""Dask keys: ``infoplane-<run>-<dir hash>`` and ``...-seeds-<first>-<last>``."""
+"""Dask keys: ``infoplane-<run>-<dir hash>`` and ``...-seeds-<first>-<last>``, with
+``-train`` and ``-<estimator>-e<first>-e<last>`` for a run's training and estimator
+tasks."""
+SLOW_ESTIMATORS = ("kde", "noisy", "knn")
+"""Estimators run as tasks of their own on Dask; binning and adaptive stay in the
+training task (cheap next to training)."""
+TASKS_PER_SLOT = 2
+"""Estimator tasks aimed at per worker thread (more, smaller ones balance the tail;
+never smaller than one group of logged epochs)."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +68,12 @@ def run_all(
     quiet: bool = False,
     plots: bool = True,
     shard: bool = True,
+    split: bool = True,
 ) -> RunsDone:
     """Make every run of ``runs`` that is not complete; see :func:`infoplane.sweep.sweep`
     for ``workers``, ``scheduler``, ``client`` and ``shard``. Shards are trained under
-    ``shards_dir/<run name>/`` and removed once merged."""
+    ``shards_dir/<run name>/`` and removed once merged. ``split``: on Dask, run the
+    slow estimators as tasks of their own (see the module docstring)."""
     before = {r.name: _rundir.run_state(r.run_dir, r.config) for r in runs}
     todo = [r for r in runs if before[r.name] != "complete"]
     outcomes: dict[str, Outcome] = {}
@@ -70,7 +86,7 @@ def run_all(
             if link and not quiet:
                 print(f"Dask dashboard: {link}")
             jobs = make_jobs(todo, before, active, shards_dir=shards_dir, plots=plots,
-                             shard=shard)
+                             shard=shard, split=split)
             results = _dispatch.dispatch(jobs, active, on_error=_lost, quiet=quiet)
             final = {_key(r) for r in todo}
             outcomes = {r.run: r for k, r in results.items() if k in final}
@@ -89,19 +105,26 @@ def make_jobs(
     shards_dir: Path,
     plots: bool,
     shard: bool,
+    split: bool = True,
 ) -> list[_dispatch.Job]:
-    """One task per run; or, when runs are fewer than worker threads, one per shard of
-    a new run's seeds and a merge task. Shards already complete are not trained again."""
+    """The tasks of ``todo``, dependencies first (see the module docstring): a run's
+    tasks, or, when runs are fewer than worker threads, those of each shard of a new
+    run's seeds and a merge task. Shards already complete are not trained again."""
     threads = None if client is None else 1
+    slots = _dispatch.slots(client)
     shard = shard and bool(todo)
-    per_run = math.ceil(_dispatch.slots(client) / len(todo)) if shard else 1
-    jobs = []
+    split = split and client is not None
+    per_run = math.ceil(slots / len(todo)) if shard else 1
+    units = sum(min(per_run, r.config.seeds) for r in todo)  # runs or shards to train
+    jobs: list[_dispatch.Job] = []
     for run in todo:
         c, key = run.config, _key(run)
         n = min(per_run, c.seeds)
+        slow = tuple(e for e in c.estimators if e in SLOW_ESTIMATORS) if split else ()
+        chunks = max(1, math.ceil(TASKS_PER_SLOT * slots / max(1, units * len(slow))))
         if n <= 1 or c.ib or states[run.name] != "new":
-            jobs.append(_dispatch.Job(key, _tasks.train, (run.name, c, str(run.run_dir)),
-                                      {"plots": plots, "threads": threads}))
+            jobs += _run_jobs(key, run.name, c, str(run.run_dir), slow, chunks,
+                              threads=threads, plots=plots)
             continue
         shard_dirs, keys = [], []
         for part in np.array_split(np.arange(c.seed, c.seed + c.seeds), n):
@@ -112,14 +135,50 @@ def make_jobs(
             if _rundir.run_state(path, c) == "complete":
                 jobs.append(_dispatch.Job(f"{key}-{label}", _done, (run.name,)))
             else:
-                jobs.append(_dispatch.Job(
-                    f"{key}-{label}", _tasks.train, (run.name, c, str(path)),
-                    {"seed_range": seeds, "plots": False, "threads": threads},
-                ))
+                jobs += _run_jobs(f"{key}-{label}", run.name, c, str(path), slow, chunks,
+                                  threads=threads, plots=False, seed_range=seeds)
             keys.append(jobs[-1].key)
         jobs.append(_dispatch.Job(key, _tasks.merge,
                                   (run.name, c, str(run.run_dir), shard_dirs),
                                   {"plots": plots}, deps=tuple(keys)))
+    return jobs
+
+
+def _run_jobs(
+    key: str,
+    name: str,
+    config: RunConfig,
+    run_dir: str,
+    slow: tuple[str, ...],
+    chunks: int,
+    *,
+    threads: int | None,
+    plots: bool,
+    seed_range: range | None = None,
+) -> list[_dispatch.Job]:
+    """The tasks of one run (or shard) into ``run_dir``, the last one under ``key``:
+    training alone without ``slow`` estimators; else training, the slow estimators' units
+    not yet written (each estimator's in about ``chunks`` tasks) and the assembly."""
+    shard = {} if seed_range is None else {"seed_range": seed_range}
+    if not slow:
+        return [_dispatch.Job(key, _tasks.train, (name, config, run_dir),
+                              {**shard, "plots": plots, "threads": threads})]
+    train_key = f"{key}-train"
+    jobs = [_dispatch.Job(train_key, _tasks.train, (name, config, run_dir),
+                          {**shard, "plots": False, "threads": threads, "defer": slow})]
+    for estimator in slow:
+        pending = _rundir.pending_units(run_dir, config, estimator)
+        size = max(1, math.ceil(len(pending) / chunks))
+        for k in range(0, len(pending), size):
+            at = pending[k : k + size]
+            jobs.append(_dispatch.Job(
+                f"{key}-{estimator}-e{at[0][0]}-e{at[-1][-1]}", _tasks.estimate,
+                (name, run_dir, estimator, at), {**shard, "threads": threads},
+                deps=(train_key,),
+            ))
+    jobs.append(_dispatch.Job(key, _tasks.assemble, (name, config, run_dir),
+                              {**shard, "plots": plots, "threads": threads},
+                              deps=tuple(j.key for j in jobs)))
     return jobs
 
 

@@ -46,18 +46,22 @@ def train(
     seed_range: range | None = None,
     plots: bool = True,
     threads: int | None = None,
+    defer: tuple[str, ...] = (),
 ) -> Outcome:
     """Run (or resume) ``config`` in ``run_dir``; ``seed_range`` trains a shard only.
 
     ``threads`` caps the compiled kernels' and torch's threads in this task (a Dask
     worker runs one task per thread it has, so one each keeps the cores unshared).
+    ``defer``: estimators whose units are left to :func:`estimate` tasks; the run is
+    then complete only once :func:`assemble` has run.
     """
     start = time.perf_counter()
     if threads is not None:
         limit_threads(threads)
     try:
         result = _rundir.run_or_resume(
-            config, run_dir, plots=plots and seed_range is None, seed_range=seed_range
+            config, run_dir, plots=plots and seed_range is None, seed_range=seed_range,
+            defer=defer,
         )
     except InfoplaneError as exc:
         return Outcome(name, "failed", one_line(exc), time.perf_counter() - start)
@@ -67,6 +71,55 @@ def train(
     if result.interrupted:  # Ctrl-C in this process: the sweep stops here
         raise KeyboardInterrupt
     return Outcome(name, "complete", "", time.perf_counter() - start)
+
+
+def estimate(
+    name: str,
+    run_dir: str,
+    estimator: str,
+    at: list[list[int]],
+    trained: tuple[Outcome, ...] = (),
+    *,
+    seed_range: range | None = None,
+    threads: int | None = None,
+) -> Outcome:
+    """Write the units of ``estimator`` for the groups of logged epochs ``at`` of the
+    run trained in ``run_dir`` (units already written are skipped); ``trained`` is the
+    outcome of its training task (nothing is done if that failed)."""
+    start = time.perf_counter()
+    bad = [t for t in trained if t.status != "complete"]
+    if bad:
+        return Outcome(name, bad[0].status, bad[0].reason)
+    if threads is not None:
+        limit_threads(threads)
+    try:
+        _rundir.estimate_units(run_dir, estimator, at, seed_range=seed_range)
+    except Exception as exc:  # one point's failure must not end the sweep
+        prefix = "" if isinstance(exc, InfoplaneError) else type(exc).__name__
+        return Outcome(name, "failed", f"{estimator}: {one_line(exc, prefix)}",
+                       time.perf_counter() - start)
+    return Outcome(name, "complete", "", time.perf_counter() - start)
+
+
+def assemble(
+    name: str,
+    config: RunConfig,
+    run_dir: str,
+    parts: tuple[Outcome, ...],
+    *,
+    seed_range: range | None = None,
+    plots: bool = True,
+    threads: int | None = None,
+) -> Outcome:
+    """Write the run's tables (and figures) from its units once its training and
+    estimator tasks (``parts``) are done, and mark it complete; the outcome's seconds
+    are those of every part."""
+    spent = sum(p.seconds for p in parts)
+    bad = [p for p in parts if p.status != "complete"]
+    if bad:
+        return Outcome(name, bad[0].status, bad[0].reason, spent)
+    done = train(name, config, run_dir, seed_range=seed_range, plots=plots, threads=threads)
+    return Outcome(name, done.status, done.reason, spent + done.seconds)
 
 
 def merge(
