@@ -205,7 +205,7 @@ class Recorder:
                 metric_seeds.append(seed_col)
                 names = [_layer_name(k, len(layers)) for k in range(1, len(layers) + 1)]
                 rules = {name: None if r is None else Rescaled(_tile(r[chunk], len(epochs)))
-                         for name, r in zip(names, ranges, strict=True)}
+                         for name, r in zip(names, ranges, strict=True)} if ranges else None
                 parts.append(measure_layers(
                     dict(zip(names, layers, strict=True)), y, options, epoch=epoch_col,
                     seed=seed_col, binning=rules, X=self.data.X, device=self.config.device,
