@@ -121,46 +121,48 @@ def _linear(x):
     return x
 
 
+# The derivatives update d[i, b] in place, as the loop did before they were split out:
+# a function returning the new value made LLVM's vectoriser give up on ReLU's (7x slower).
 @njit(inline="always", **_JIT)
-def _d_tanh(d, z, h):
-    return d * (ONE - h * h)
-
-
-@njit(inline="always", **_JIT)
-def _d_relu(d, z, h):
-    return d if z > 0 else np.float32(0.0)
+def _d_tanh(d, z, h, i, b):
+    d[i, b] *= ONE - h[i, b] * h[i, b]
 
 
 @njit(inline="always", **_JIT)
-def _d_sigmoid(d, z, h):
-    return d * (h * (ONE - h))
+def _d_relu(d, z, h, i, b):
+    d[i, b] = d[i, b] if z[i, b] > 0 else np.float32(0.0)
 
 
 @njit(inline="always", **_JIT)
-def _d_softsign(d, z, h):
-    s = ONE + abs(z)
-    return d / (s * s)
+def _d_sigmoid(d, z, h, i, b):
+    d[i, b] *= h[i, b] * (ONE - h[i, b])
 
 
 @njit(inline="always", **_JIT)
-def _d_softplus(d, z, h):
-    return d * _sigmoid(z)
+def _d_softsign(d, z, h, i, b):
+    s = ONE + abs(z[i, b])
+    d[i, b] /= s * s
 
 
 @njit(inline="always", **_JIT)
-def _d_elu(d, z, h):
-    return d * (ONE if z > 0 else h + ONE)
+def _d_softplus(d, z, h, i, b):
+    d[i, b] *= _sigmoid(z[i, b])
 
 
 @njit(inline="always", **_JIT)
-def _d_silu(d, z, h):
-    s = _sigmoid(z)
-    return d * (s + z * s * (ONE - s))
+def _d_elu(d, z, h, i, b):
+    d[i, b] *= ONE if z[i, b] > 0 else h[i, b] + ONE
 
 
 @njit(inline="always", **_JIT)
-def _d_linear(d, z, h):
-    return d
+def _d_silu(d, z, h, i, b):
+    s = _sigmoid(z[i, b])
+    d[i, b] *= s + z[i, b] * s * (ONE - s)
+
+
+@njit(inline="always", **_JIT)
+def _d_linear(d, z, h, i, b):
+    return
 
 
 _VALUES = (_tanh, _relu, _sigmoid, _softsign, _softplus, _elu, _silu, _linear)
@@ -173,8 +175,9 @@ def _value(act, x):
     raise NotImplementedError
 
 
-def _scaled(act, d, z, h):
-    """d * act'(z), h = act(z), for a literal activation code ``act`` (compiled only)."""
+def _scaled(act, d, z, h, i, b):
+    """d[i, b] *= act'(z[i, b]), h = act(z), for a literal activation code ``act``
+    (compiled code only)."""
     raise NotImplementedError
 
 
@@ -194,11 +197,11 @@ def _value_impl(act, x):
 
 
 @overload(_scaled, prefer_literal=True, inline="always")
-def _scaled_impl(act, d, z, h):
+def _scaled_impl(act, d, z, h, i, b):
     fn = _literal_choice(_SCALED, act)
     if fn is None:
         return None
-    return lambda act, d, z, h: fn(d, z, h)
+    return lambda act, d, z, h, i, b: fn(d, z, h, i, b)
 
 
 @njit(**_JIT)
@@ -214,7 +217,7 @@ def _scale_by_derivative(act, z, h, d, n, bs):
     """d[:n, :bs] *= act'(z) for a literal ``act``, using the stored outputs h where cheaper."""
     for i in range(n):
         for b in range(bs):
-            d[i, b] = _scaled(act, d[i, b], z[i, b], h[i, b])
+            _scaled(act, d, z, h, i, b)
 
 
 @njit(**_JIT)
