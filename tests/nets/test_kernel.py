@@ -39,3 +39,24 @@ def test_shuffle_positions_are_uniform():
     orders = _kernel.epoch_orders(np.array([9], dtype=np.uint64), source[None], 20_000)[:, 0]
     counts = np.stack([(orders == v).sum(axis=0) for v in range(4)])  # value x position
     assert np.abs(counts / 20_000 - 0.25).max() < 0.02
+
+
+def test_kernels_are_compiled_per_activation_not_for_all():
+    """The activation code reaches numba as a literal, so a run compiles (and caches)
+    the kernels for its own activation only (issue 15: the first run's compiling)."""
+    from numba import typeof, types
+
+    from infoplane.config import RunConfig
+    from infoplane.datasets import Dataset
+    from infoplane.nets.ensemble import layer_activations, make_setup
+
+    assert typeof(_kernel.ActivationCode(_kernel.RELU)) == types.IntegerLiteral(_kernel.RELU)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    y = rng.integers(0, 2, 40).astype(np.int64)
+    data = Dataset("tiny", X, y, np.eye(2)[y])
+    setup = make_setup(RunConfig(seeds=1, widths=(3,), activation="relu"), data)
+    layer_activations(setup.layout, setup.params, X, "relu", "cpu")
+    acts = [sig[7] for sig in _kernel._forward_seeds.signatures]  # the ``act`` argument
+    assert types.IntegerLiteral(_kernel.RELU) in acts
+    assert all(isinstance(a, types.IntegerLiteral) for a in acts)

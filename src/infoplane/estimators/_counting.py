@@ -5,9 +5,11 @@ Patterns are counted in an open-addressing hash table, O(n) per row instead of
 the O(n log n) of sorting. With at most ``DENSE_LABELS`` labels each pattern's slot
 holds a count per label; with more, (pattern, label) pairs are counted in a second
 hash table keyed by the pattern's slot and the label, so time and memory grow with
-n, never with n x labels. Rows are dealt to a few blocks (4 per thread) that each own one pair of
+n, never with n x labels. Rows are dealt to a few blocks that each own one pair of
 tables, so a row clears only the slots it used instead of allocating and scanning
-whole tables.
+whole tables. :func:`binned_entropies`, on every run's path, splits its blocks over
+Python threads running a GIL-free serial kernel rather than ``parallel=True``, which
+compiles for ~20 s on a first run; the other kernels still use ``prange``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import math
 
 import numpy as np
 from numba import get_num_threads, njit, prange
+
+from infoplane.nets._parallel import over_rows
 
 _JIT = {"fastmath": False, "error_model": "numpy", "cache": True}
 _EMPTY = np.int64(-1)
@@ -195,23 +199,19 @@ def _code_entropies(codes, y, n_labels, blocks):
     return h_t, h_ty
 
 
-@njit(**_JIT)
-def _binned_block(T, low, width, n_bins, y, n_labels, b, blocks, h_t, h_ty):
-    """Rows b, b + blocks, ... of :func:`binned_entropies`, serially, one block's tables."""
+@njit(nogil=True, **_JIT)
+def _binned_blocks(T, low, width, n_bins, y, n_labels, lo, hi, blocks, h_t, h_ty):
+    """Rows b, b + blocks, ... for each block b in lo..hi-1 of :func:`binned_entropies`,
+    serially on the calling thread (GIL released), one block's tables at a time."""
     rows, n, _ = T.shape
     size, shift = _table_size(n)
     xlogx = _xlogx(n)
     scratch = _scratch(size, n, n_labels)
     codes = np.empty(n, dtype=np.int64)
-    for r in range(b, rows, blocks):
-        _bin_row(T, r, low[r], width[r], n_bins[r], codes)
-        h_t[r], h_ty[r] = _count_row(codes, y, n_labels, scratch, shift, xlogx)
-
-
-@njit(parallel=True, **_JIT)
-def _binned_entropies(T, low, width, n_bins, y, n_labels, blocks, h_t, h_ty):
-    for b in prange(blocks):
-        _binned_block(T, low, width, n_bins, y, n_labels, b, blocks, h_t, h_ty)
+    for b in range(lo, hi):
+        for r in range(b, rows, blocks):
+            _bin_row(T, r, low[r], width[r], n_bins[r], codes)
+            h_t[r], h_ty[r] = _count_row(codes, y, n_labels, scratch, shift, xlogx)
 
 
 def _blocks(rows: int) -> int:
@@ -227,13 +227,18 @@ def binned_entropies(
     T: np.ndarray, low: np.ndarray, width: np.ndarray, n_bins: np.ndarray, y: np.ndarray,
     n_labels: int,
 ) -> tuple[np.ndarray, ...]:
-    """:func:`code_entropies` of :func:`binned_codes` in one pass, without the codes array."""
-    blocks = _blocks(len(T))
+    """:func:`code_entropies` of :func:`binned_codes` in one pass, without the codes array.
+
+    Rows are dealt round-robin to one block per thread of numba's pool, each block run
+    by a serial, GIL-free kernel on its own Python thread (:func:`over_rows`): no
+    ``parallel=True``, whose compilation cost the first run ~20 s (issue 15). Each
+    row's arithmetic is the same whatever the blocks, so the values do not depend on
+    the thread count.
+    """
+    blocks = max(1, min(len(T), get_num_threads()))
     h_t, h_ty = np.empty(len(T)), np.empty(len(T))
-    if blocks == 1:  # one row: no parallel region to start (it costs ms on a busy host)
-        _binned_block(T, low, width, n_bins, y, n_labels, 0, 1, h_t, h_ty)
-    else:
-        _binned_entropies(T, low, width, n_bins, y, n_labels, blocks, h_t, h_ty)
+    over_rows(blocks, lambda lo, hi: _binned_blocks(
+        T, low, width, n_bins, y, n_labels, lo, hi, blocks, h_t, h_ty))
     return h_t, h_ty
 
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload, typeof_impl
 
 from infoplane.nets._parallel import over_rows
 from infoplane.nets.activations import tanh_rational_coefficients
@@ -63,65 +64,160 @@ def _sigmoid(x):
     return HALF + HALF * fast_tanh(HALF * x)
 
 
+# -- activations: each run compiles only its own (issue 15) ----------------------------
+# The entry points pass ``act`` as an :class:`ActivationCode`, which numba types as a
+# literal, so the kernels are compiled (and cached) per activation, and ``_value`` /
+# ``_scaled`` pick that activation's scalar function while typing: the training
+# kernel holds one activation instead of eight branches, and a first run compiles one.
+# Entry i of each tuple is activation code i (TANH, RELU, ...).
+
+
+class ActivationCode(int):
+    """An activation code that numba types as ``Literal[int](code)``, not ``int64``.
+
+    Unboxed as a plain int; its value is part of the compiled signature, so each
+    activation gets its own compiled (and cached) kernel, with no ``literally``
+    retry (which would count as a compilation on every run).
+    """
+
+
+@typeof_impl.register(ActivationCode)
+def _typeof_activation_code(val: ActivationCode, c: object) -> types.IntegerLiteral:
+    return types.IntegerLiteral(int(val))
+
+
+@njit(inline="always", **_JIT)
+def _tanh(x):
+    return fast_tanh(x)
+
+
+@njit(inline="always", **_JIT)
+def _relu(x):
+    return x if x > 0 else np.float32(0.0)
+
+
+@njit(inline="always", **_JIT)
+def _softsign(x):
+    return x / (ONE + abs(x))
+
+
+@njit(inline="always", **_JIT)
+def _softplus(x):
+    return max(x, np.float32(0.0)) + math.log1p(math.exp(-abs(x)))
+
+
+@njit(inline="always", **_JIT)
+def _elu(x):
+    return x if x > 0 else math.expm1(x)
+
+
+@njit(inline="always", **_JIT)
+def _silu(x):
+    return x * _sigmoid(x)
+
+
+@njit(inline="always", **_JIT)
+def _linear(x):
+    return x
+
+
+# The derivatives update d[i, b] in place, as the loop did before they were split out:
+# a function returning the new value made LLVM's vectoriser give up on ReLU's (7x slower).
+@njit(inline="always", **_JIT)
+def _d_tanh(d, z, h, i, b):
+    d[i, b] *= ONE - h[i, b] * h[i, b]
+
+
+@njit(inline="always", **_JIT)
+def _d_relu(d, z, h, i, b):
+    d[i, b] = d[i, b] if z[i, b] > 0 else np.float32(0.0)
+
+
+@njit(inline="always", **_JIT)
+def _d_sigmoid(d, z, h, i, b):
+    d[i, b] *= h[i, b] * (ONE - h[i, b])
+
+
+@njit(inline="always", **_JIT)
+def _d_softsign(d, z, h, i, b):
+    s = ONE + abs(z[i, b])
+    d[i, b] /= s * s
+
+
+@njit(inline="always", **_JIT)
+def _d_softplus(d, z, h, i, b):
+    d[i, b] *= _sigmoid(z[i, b])
+
+
+@njit(inline="always", **_JIT)
+def _d_elu(d, z, h, i, b):
+    d[i, b] *= ONE if z[i, b] > 0 else h[i, b] + ONE
+
+
+@njit(inline="always", **_JIT)
+def _d_silu(d, z, h, i, b):
+    s = _sigmoid(z[i, b])
+    d[i, b] *= s + z[i, b] * s * (ONE - s)
+
+
+@njit(inline="always", **_JIT)
+def _d_linear(d, z, h, i, b):
+    return
+
+
+_VALUES = (_tanh, _relu, _sigmoid, _softsign, _softplus, _elu, _silu, _linear)
+_SCALED = (_d_tanh, _d_relu, _d_sigmoid, _d_softsign, _d_softplus, _d_elu, _d_silu,
+           _d_linear)
+
+
+def _value(act, x):
+    """act(x) for a literal activation code ``act`` (compiled code only)."""
+    raise NotImplementedError
+
+
+def _scaled(act, d, z, h, i, b):
+    """d[i, b] *= act'(z[i, b]), h = act(z), for a literal activation code ``act``
+    (compiled code only)."""
+    raise NotImplementedError
+
+
+def _literal_choice(table, act):
+    """The entry of ``table`` for the literal code ``act``; None (no match) otherwise."""
+    if not isinstance(act, types.IntegerLiteral):
+        return None
+    return table[act.literal_value]
+
+
+@overload(_value, prefer_literal=True, inline="always")
+def _value_impl(act, x):
+    fn = _literal_choice(_VALUES, act)
+    if fn is None:
+        return None
+    return lambda act, x: fn(x)
+
+
+@overload(_scaled, prefer_literal=True, inline="always")
+def _scaled_impl(act, d, z, h, i, b):
+    fn = _literal_choice(_SCALED, act)
+    if fn is None:
+        return None
+    return lambda act, d, z, h, i, b: fn(d, z, h, i, b)
+
+
 @njit(**_JIT)
 def _activate(act, z, h, n, bs):
-    """h[:n, :bs] = act(z[:n, :bs]); one branch per call so each loop vectorises."""
+    """h[:n, :bs] = act(z[:n, :bs]) for a literal activation code ``act``."""
     for i in range(n):
-        if act == TANH:
-            for b in range(bs):
-                h[i, b] = fast_tanh(z[i, b])
-        elif act == RELU:
-            for b in range(bs):
-                h[i, b] = z[i, b] if z[i, b] > 0 else np.float32(0.0)
-        elif act == SIGMOID:
-            for b in range(bs):
-                h[i, b] = _sigmoid(z[i, b])
-        elif act == SOFTSIGN:
-            for b in range(bs):
-                h[i, b] = z[i, b] / (ONE + abs(z[i, b]))
-        elif act == SOFTPLUS:
-            for b in range(bs):
-                x = z[i, b]
-                h[i, b] = max(x, np.float32(0.0)) + math.log1p(math.exp(-abs(x)))
-        elif act == ELU:
-            for b in range(bs):
-                x = z[i, b]
-                h[i, b] = x if x > 0 else math.expm1(x)
-        elif act == SILU:
-            for b in range(bs):
-                h[i, b] = z[i, b] * _sigmoid(z[i, b])
-        else:
-            for b in range(bs):
-                h[i, b] = z[i, b]
+        for b in range(bs):
+            h[i, b] = _value(act, z[i, b])
 
 
 @njit(**_JIT)
 def _scale_by_derivative(act, z, h, d, n, bs):
-    """d[:n, :bs] *= act'(z), using the stored outputs h where cheaper."""
+    """d[:n, :bs] *= act'(z) for a literal ``act``, using the stored outputs h where cheaper."""
     for i in range(n):
-        if act == TANH:
-            for b in range(bs):
-                d[i, b] *= ONE - h[i, b] * h[i, b]
-        elif act == RELU:
-            for b in range(bs):
-                d[i, b] = d[i, b] if z[i, b] > 0 else np.float32(0.0)
-        elif act == SIGMOID:
-            for b in range(bs):
-                d[i, b] *= h[i, b] * (ONE - h[i, b])
-        elif act == SOFTSIGN:
-            for b in range(bs):
-                s = ONE + abs(z[i, b])
-                d[i, b] /= s * s
-        elif act == SOFTPLUS:
-            for b in range(bs):
-                d[i, b] *= _sigmoid(z[i, b])
-        elif act == ELU:
-            for b in range(bs):
-                d[i, b] *= ONE if z[i, b] > 0 else h[i, b] + ONE
-        elif act == SILU:
-            for b in range(bs):
-                s = _sigmoid(z[i, b])
-                d[i, b] *= s + z[i, b] * s * (ONE - s)
+        for b in range(bs):
+            _scaled(act, d, z, h, i, b)
 
 
 @njit(**_JIT)
@@ -323,6 +419,7 @@ def train_epochs(
         the epoch's minibatches (taken before each update), and the weight norm, all
         accumulated in float64 so that they stay finite while the parameters do.
     """
+    act = ActivationCode(act)
     over_rows(params.shape[0], lambda lo, hi: _train_seeds(
         lo, hi, params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b, act,
         batch_size, n_epochs, opt, float(lr), float(beta1), float(beta2), float(eps),
@@ -398,6 +495,7 @@ def forward_all(params, X, sizes, off_w, off_b, act, chunk, out):
     units, then the output's softmax probabilities, one row per unit (so every write
     runs along the samples and vectorises). Returns ``out``. Seeds are split over threads.
     """
+    act = ActivationCode(act)
     over_rows(params.shape[0], lambda lo, hi: _forward_seeds(
         lo, hi, params, X, sizes, off_w, off_b, act, chunk, out))
     return out
