@@ -99,9 +99,28 @@ def test_a_failing_first_measurement_leaves_no_hooks():
     X, y = _data()
     model = _mlp()
     monitor = InformationPlaneMonitor(model, (X[:, :5], y), epochs=3)  # wrong input width
-    with pytest.raises(RuntimeError):
+    with pytest.raises(InfoplaneError, match=r"fails on the probe inputs \(shape \(96, 5\)") as e:
         monitor.__enter__()
+    assert "\n" not in str(e.value) and isinstance(e.value.__cause__, RuntimeError)
     assert _no_hooks(model)
+
+
+class _FunctionalMlp(nn.Module):
+    """Activations as functions (no activation modules): "auto" takes the Linear layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 6)
+        self.fc2 = nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+def test_auto_layers_of_a_model_without_activation_modules():
+    X, y = _data()
+    monitor = InformationPlaneMonitor(_FunctionalMlp(), (X, y), epochs=3)
+    assert [layer.name for layer in monitor.layers] == ["fc1", "output"]
 
 
 def test_auto_layers_names_and_binning_rules():
@@ -282,6 +301,7 @@ def test_the_run_directory_is_read_by_infoplane_plot_and_the_analysis(tmp_path):
         ({"binning": -1.0}, "binning must be"),
         ({"epochs": None}, "give epochs="),
         ({"probe": (torch.rand(5, 8), torch.arange(4))}, "labels y have 4 entries"),
+        ({"probe": (None, torch.arange(4))}, "probe inputs X must be a tensor"),
     ],
 )
 def test_bad_arguments_are_one_line_errors_before_training(kwargs, message):

@@ -468,7 +468,16 @@ class InformationPlaneMonitor:
             with torch.no_grad():
                 chunks = range(0, len(self._X), self.batch_size)
                 for start in chunks:
-                    self.model(self._X[start:start + self.batch_size])
+                    try:
+                        self.model(self._X[start:start + self.batch_size])
+                    except InfoplaneError:
+                        raise
+                    except Exception as exc:
+                        first = (str(exc).strip().splitlines() or [""])[0]
+                        raise InfoplaneError(
+                            f"the model fails on the probe inputs (shape "
+                            f"{tuple(self._X.shape)}, {self._X.dtype}): "
+                            f"{type(exc).__name__}: {first}") from exc
             recorded = self._recording
         finally:
             self._recording = None
@@ -602,7 +611,11 @@ def _probe(probe: Any, model: nn.Module) -> tuple[torch.Tensor, np.ndarray]:
                 ys.append(torch.as_tensor(batch[1]))
         check(len(xs) > 0, "the probe DataLoader yields no batches")
         X, y = torch.cat(xs), torch.cat(ys)
-    X = torch.as_tensor(X)
+    try:
+        X = torch.as_tensor(X)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise InfoplaneError(f"the probe inputs X must be a tensor or an array, got "
+                             f"{type(X).__name__}") from exc
     y_np = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
     check(X.ndim >= 1 and len(X) > 0, "the probe set is empty")
     y_codes = validate_labels(y_np, len(X))
