@@ -410,3 +410,19 @@ def test_an_exception_in_training_keeps_what_was_measured_and_says_so(tmp_path, 
     assert _no_hooks(model)
     if state == "interrupted":
         assert main(["plot", str(out)]) == 0
+
+
+def test_a_run_without_metrics_or_gradients_is_plotted_and_not_retaken(tmp_path):
+    X, y = _data()
+    out = tmp_path / "run"
+    monitor = InformationPlaneMonitor(_mlp(), (X, y), schedule=[0, 1], out=out)
+    with monitor:
+        monitor.end_epoch(1)  # no after_backward(), no metrics
+    monitor.finish()
+    assert read_table(out, "training")["epoch"].dtype.kind == "i"
+    assert main(["plot", str(out)]) == 0
+    assert not (out / "training.png").exists() and not (out / "snr.png").exists()
+    again = InformationPlaneMonitor(_mlp(), (X, y), schedule=[0, 1], out=out)
+    with pytest.raises(InfoplaneError, match="overwrite=True") as refused, again:
+        pass
+    assert "--resume" not in str(refused.value)

@@ -265,13 +265,18 @@ class InformationPlaneMonitor:
     @property
     def gradients(self) -> pd.DataFrame:
         """The gradients table so far: one row per epoch and layer with a weight."""
-        return pd.DataFrame(self._grad_rows, columns=["seed", "epoch", "layer", "layer_name",
-                                                      *GRADIENT_COLUMNS[3:]])
+        df = pd.DataFrame(self._grad_rows, columns=["seed", "epoch", "layer", "layer_name",
+                                                    *GRADIENT_COLUMNS[3:]])
+        return df if len(df) else df.astype(  # no rows: still numeric columns for readers
+            {"seed": "int64", "epoch": "int64", "layer": "int64",
+             **dict.fromkeys(GRADIENT_COLUMNS[3:], "float64")})
 
     @property
     def training(self) -> pd.DataFrame:
         """The metrics passed to :meth:`end_epoch`, one row per epoch (NaN if not given)."""
-        return pd.DataFrame(self._train_rows, columns=["seed", "epoch", *TRAINING_METRICS])
+        df = pd.DataFrame(self._train_rows, columns=["seed", "epoch", *TRAINING_METRICS])
+        return df if len(df) else df.astype(  # no metrics given: still numeric columns
+            {"seed": "int64", "epoch": "int64", **dict.fromkeys(TRAINING_METRICS, "float64")})
 
     def global_ranges(self) -> dict[str, tuple[float, float]]:
         """Per layer, (min, max) over every kept epoch: Saxe et al.'s range, known only
@@ -332,7 +337,8 @@ class InformationPlaneMonitor:
         same = self._resumed and (out / CONFIG).is_file() and (
             (out / CONFIG).read_text(encoding="utf-8") == config)
         rd = RunDir.open(out, config_toml=config, epochs=int(planned),
-                         overwrite=self.overwrite or same)
+                         overwrite=self.overwrite or same,
+                         advice="pass overwrite=True to the monitor to replace it")
         rd.claim(MONITOR_FILE)
         return rd
 
