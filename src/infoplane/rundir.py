@@ -108,7 +108,7 @@ class RunDir:
     @classmethod
     def open(
         cls, path: str | Path, *, config_toml: str, epochs: int,
-        overwrite: bool = False, resume: bool = False,
+        overwrite: bool = False, resume: bool = False, advice: str | None = None,
     ) -> RunDir:
         """Lock ``path`` for a new run (``config_toml`` written) or to ``resume`` one.
 
@@ -117,6 +117,8 @@ class RunDir:
         InfoplaneError
             If ``path`` cannot be made a directory, another process uses it, it holds
             another run (without ``overwrite``), or there is no run to ``resume``.
+            ``advice`` replaces the CLI's advice (--overwrite, --resume) in the
+            message refusing a directory that holds another run.
         """
         path = Path(path)
         if path.exists() and not path.is_dir():
@@ -136,8 +138,9 @@ class RunDir:
                     what = f" ({old.describe()})" if old is not None else ""
                     if not overwrite:
                         raise InfoplaneError(
-                            f"--out {path} holds another run{what}; add --overwrite to "
-                            f"replace it, or continue it with: infoplane run --resume {path}"
+                            f"--out {path} holds another run{what}; " + (advice or (
+                                f"add --overwrite to replace it, or continue it with: "
+                                f"infoplane run --resume {path}"))
                         )
                     _remove(path, files or list(LEGACY_FILES))
                 files = []

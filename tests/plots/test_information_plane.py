@@ -46,3 +46,14 @@ def test_separate_layers_keep_their_own_labels():
     plt.close(fig)
     assert set(labels) == {"L1", "L2", "L3"}
     assert all(box.x1 <= axes_box.x1 for box in labels.values())  # none into the colorbar
+
+
+def test_a_monitor_run_labels_its_layers_by_name():
+    table = _table({1: (12.0, 1.0), 2: (9.0, 0.8), 3: (5.0, 0.5)})
+    table["layer_name"] = table["layer"].map({1: "act1", 2: "act2", 3: "output"})
+    fig, ax = plt.subplots()
+    plot_information_plane(table, ax=ax)
+    labels, title = _labels(ax), ax.get_title()
+    plt.close(fig)
+    assert set(labels) == {"act1", "act2", "output"}
+    assert "1 seed)" in title

@@ -99,9 +99,28 @@ def test_a_failing_first_measurement_leaves_no_hooks():
     X, y = _data()
     model = _mlp()
     monitor = InformationPlaneMonitor(model, (X[:, :5], y), epochs=3)  # wrong input width
-    with pytest.raises(RuntimeError):
+    with pytest.raises(InfoplaneError, match=r"fails on the probe inputs \(shape \(96, 5\)") as e:
         monitor.__enter__()
+    assert "\n" not in str(e.value) and isinstance(e.value.__cause__, RuntimeError)
     assert _no_hooks(model)
+
+
+class _FunctionalMlp(nn.Module):
+    """Activations as functions (no activation modules): "auto" takes the Linear layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 6)
+        self.fc2 = nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+def test_auto_layers_of_a_model_without_activation_modules():
+    X, y = _data()
+    monitor = InformationPlaneMonitor(_FunctionalMlp(), (X, y), epochs=3)
+    assert [layer.name for layer in monitor.layers] == ["fc1", "output"]
 
 
 def test_auto_layers_names_and_binning_rules():
@@ -282,6 +301,7 @@ def test_the_run_directory_is_read_by_infoplane_plot_and_the_analysis(tmp_path):
         ({"binning": -1.0}, "binning must be"),
         ({"epochs": None}, "give epochs="),
         ({"probe": (torch.rand(5, 8), torch.arange(4))}, "labels y have 4 entries"),
+        ({"probe": (None, torch.arange(4))}, "probe inputs X must be a tensor"),
     ],
 )
 def test_bad_arguments_are_one_line_errors_before_training(kwargs, message):
@@ -390,3 +410,19 @@ def test_an_exception_in_training_keeps_what_was_measured_and_says_so(tmp_path, 
     assert _no_hooks(model)
     if state == "interrupted":
         assert main(["plot", str(out)]) == 0
+
+
+def test_a_run_without_metrics_or_gradients_is_plotted_and_not_retaken(tmp_path):
+    X, y = _data()
+    out = tmp_path / "run"
+    monitor = InformationPlaneMonitor(_mlp(), (X, y), schedule=[0, 1], out=out)
+    with monitor:
+        monitor.end_epoch(1)  # no after_backward(), no metrics
+    monitor.finish()
+    assert read_table(out, "training")["epoch"].dtype.kind == "i"
+    assert main(["plot", str(out)]) == 0
+    assert not (out / "training.png").exists() and not (out / "snr.png").exists()
+    again = InformationPlaneMonitor(_mlp(), (X, y), schedule=[0, 1], out=out)
+    with pytest.raises(InfoplaneError, match="overwrite=True") as refused, again:
+        pass
+    assert "--resume" not in str(refused.value)

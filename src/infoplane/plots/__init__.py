@@ -67,12 +67,14 @@ def write_run_figures(
         plot_information_plane(information, estimator=name, ax=ax)
         stem = "information_plane" if k == 0 else f"information_plane_{name}"
         paths.append(save(fig, run_dir / f"{stem}.png"))
-    fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    plot_snr(gradients, ax=ax)
-    paths.append(save(fig, run_dir / "snr.png"))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    plot_training(training, axes=axes)
-    paths.append(save(fig, run_dir / "training.png"))
+    if len(gradients):  # a monitor run without after_backward() has none
+        fig, ax = plt.subplots(figsize=(6.4, 4.8))
+        plot_snr(gradients, ax=ax)
+        paths.append(save(fig, run_dir / "snr.png"))
+    if len(training):  # a monitor run given no metrics has none: no empty figure
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        plot_training(training, axes=axes)
+        paths.append(save(fig, run_dir / "training.png"))
     return paths
 
 

@@ -50,22 +50,36 @@ def plot_information_plane(
         ax.figure.colorbar(points, ax=ax, label="epochs")
     ax.set_xlabel("I(X;T) (bits)")
     ax.set_ylabel("I(T;Y) (bits)")
-    _label_layers(ax, mean[mean["epoch"] == mean["epoch"].max()])
+    _label_layers(ax, mean[mean["epoch"] == mean["epoch"].max()], layer_names(information))
     n_seeds = information["seed"].nunique()
-    ax.set_title(title or f"information plane ({estimator}, mean of {n_seeds} seeds)")
+    seeds = "1 seed" if n_seeds == 1 else f"mean of {n_seeds} seeds"
+    ax.set_title(title or f"information plane ({estimator}, {seeds})")
     return ax
 
 
-def _label_layers(ax: Axes, last: pd.DataFrame) -> None:
-    """Label each layer's last point "L<k>"; a label that would overlap one already
-    placed (layers that coincide, as L1 and L2 often do at I(X;T) = H(X)) joins it
-    instead: "L1, L2". Call once the axes' size and limits are final."""
+def layer_names(table: pd.DataFrame) -> dict[int, str]:
+    """Layer number -> its label in figures: the table's ``layer_name`` (a monitor run
+    names its layers, e.g. "act1") where present, else "L<k>"."""
+    names = {int(k): f"L{int(k)}" for k in pd.unique(table["layer"])}
+    if "layer_name" in table.columns:
+        named = table.drop_duplicates("layer").dropna(subset=["layer_name"])
+        names.update({int(k): str(n) for k, n in zip(named["layer"], named["layer_name"],
+                                                     strict=True) if str(n)})
+    return names
+
+
+def _label_layers(ax: Axes, last: pd.DataFrame, names: dict[int, str] | None = None) -> None:
+    """Label each layer's last point with its name (``layer_names``: "L<k>" for the
+    built-in nets); a label that would overlap one already placed (layers that
+    coincide, as L1 and L2 often do at I(X;T) = H(X)) joins it instead: "L1, L2".
+    Call once the axes' size and limits are final."""
+    names = names or {}
     ax.autoscale_view()
     renderer = ax.figure.canvas.get_renderer()
     placed: list[tuple[Any, list[int]]] = []
     for _, row in last.sort_values("layer").iterrows():
         layer = int(row["layer"])
-        label = ax.annotate(f"L{layer}", (row["ixt"], row["ity"]), fontsize=8,
+        label = ax.annotate(names.get(layer, f"L{layer}"), (row["ixt"], row["ity"]), fontsize=8,
                             xytext=(3, -10), textcoords="offset points")
         _keep_inside(ax, label, renderer)
         box = label.get_window_extent(renderer)
@@ -73,7 +87,7 @@ def _label_layers(ax: Axes, last: pd.DataFrame) -> None:
             if box.overlaps(other.get_window_extent(renderer)):
                 label.remove()
                 layers.append(layer)
-                other.set_text(", ".join(f"L{k}" for k in layers))
+                other.set_text(", ".join(names.get(k, f"L{k}") for k in layers))
                 _keep_inside(ax, other, renderer)
                 break
         else:

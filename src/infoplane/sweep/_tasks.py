@@ -161,9 +161,19 @@ def merge(
 
 
 def limit_threads(threads: int) -> None:
-    """Cap numba's and torch's threads for the calling thread's work."""
+    """Cap numba's and torch's threads for the calling thread's work.
+
+    Also makes ``NUMBA_NUM_THREADS`` in the environment agree with the thread pool numba
+    has: numba re-reads the environment whenever it compiles, and refuses a value other
+    than the pool it launched ("Cannot set NUMBA_NUM_THREADS ..."), which made every
+    kernel compiled in a Dask worker (a cold cache: a fresh install) fail its task.
+    """
+    import os
+
     import numba
     import torch
+
+    os.environ["NUMBA_NUM_THREADS"] = str(numba.config.NUMBA_NUM_THREADS)
 
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     torch.set_num_threads(threads)

@@ -90,7 +90,8 @@ def _auto(model: nn.Module) -> list[Any]:
     leaves = [(n, m) for n, m in model.named_modules() if n and not any(m.children())]
     chosen = [n for n, m in leaves if isinstance(m, ACTIVATION_MODULES)]
     if not chosen:
-        chosen = [n for n, m in leaves if any(m.parameters(recurse=False))][:-1]
+        chosen = [n for n, m in leaves
+                  if next(m.parameters(recurse=False), None) is not None][:-1]
     return [*chosen, OUTPUT]
 
 

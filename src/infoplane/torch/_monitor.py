@@ -265,13 +265,18 @@ class InformationPlaneMonitor:
     @property
     def gradients(self) -> pd.DataFrame:
         """The gradients table so far: one row per epoch and layer with a weight."""
-        return pd.DataFrame(self._grad_rows, columns=["seed", "epoch", "layer", "layer_name",
-                                                      *GRADIENT_COLUMNS[3:]])
+        df = pd.DataFrame(self._grad_rows, columns=["seed", "epoch", "layer", "layer_name",
+                                                    *GRADIENT_COLUMNS[3:]])
+        return df if len(df) else df.astype(  # no rows: still numeric columns for readers
+            {"seed": "int64", "epoch": "int64", "layer": "int64",
+             **dict.fromkeys(GRADIENT_COLUMNS[3:], "float64")})
 
     @property
     def training(self) -> pd.DataFrame:
         """The metrics passed to :meth:`end_epoch`, one row per epoch (NaN if not given)."""
-        return pd.DataFrame(self._train_rows, columns=["seed", "epoch", *TRAINING_METRICS])
+        df = pd.DataFrame(self._train_rows, columns=["seed", "epoch", *TRAINING_METRICS])
+        return df if len(df) else df.astype(  # no metrics given: still numeric columns
+            {"seed": "int64", "epoch": "int64", **dict.fromkeys(TRAINING_METRICS, "float64")})
 
     def global_ranges(self) -> dict[str, tuple[float, float]]:
         """Per layer, (min, max) over every kept epoch: Saxe et al.'s range, known only
@@ -332,7 +337,8 @@ class InformationPlaneMonitor:
         same = self._resumed and (out / CONFIG).is_file() and (
             (out / CONFIG).read_text(encoding="utf-8") == config)
         rd = RunDir.open(out, config_toml=config, epochs=int(planned),
-                         overwrite=self.overwrite or same)
+                         overwrite=self.overwrite or same,
+                         advice="pass overwrite=True to the monitor to replace it")
         rd.claim(MONITOR_FILE)
         return rd
 
@@ -468,7 +474,16 @@ class InformationPlaneMonitor:
             with torch.no_grad():
                 chunks = range(0, len(self._X), self.batch_size)
                 for start in chunks:
-                    self.model(self._X[start:start + self.batch_size])
+                    try:
+                        self.model(self._X[start:start + self.batch_size])
+                    except InfoplaneError:
+                        raise
+                    except Exception as exc:
+                        first = (str(exc).strip().splitlines() or [""])[0]
+                        raise InfoplaneError(
+                            f"the model fails on the probe inputs (shape "
+                            f"{tuple(self._X.shape)}, {self._X.dtype}): "
+                            f"{type(exc).__name__}: {first}") from exc
             recorded = self._recording
         finally:
             self._recording = None
@@ -602,7 +617,11 @@ def _probe(probe: Any, model: nn.Module) -> tuple[torch.Tensor, np.ndarray]:
                 ys.append(torch.as_tensor(batch[1]))
         check(len(xs) > 0, "the probe DataLoader yields no batches")
         X, y = torch.cat(xs), torch.cat(ys)
-    X = torch.as_tensor(X)
+    try:
+        X = torch.as_tensor(X)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise InfoplaneError(f"the probe inputs X must be a tensor or an array, got "
+                             f"{type(X).__name__}") from exc
     y_np = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
     check(X.ndim >= 1 and len(X) > 0, "the probe set is empty")
     y_codes = validate_labels(y_np, len(X))
