@@ -8,6 +8,9 @@ where the seed-averaged I(X;T) peaks, and the amount is the peak minus the final
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -140,6 +143,20 @@ def compression(
     return pd.DataFrame(out)
 
 
+def resampled_ixt_curves(
+    information: pd.DataFrame, estimator: str | None, *, n_boot: int, seed: int,
+) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per layer: (layer, logged epochs, I(X;T) curves of the seed-mean over ``n_boot``
+    bootstrap resamples of the seeds (n_boot x epochs, bits; NaN as -inf), index of each
+    curve's peak) — the resampling shared by the compression and duration replicates."""
+    rows, _ = select_estimator(information, estimator)
+    for layer, part in rows.groupby("layer", sort=True):
+        _, epochs, matrix = seed_matrix(part, "ixt")
+        curves = resampled_means(matrix, seed_resamples(matrix.shape[0], n_boot=n_boot, seed=seed))
+        curves = np.where(np.isnan(curves), -np.inf, curves)
+        yield layer, epochs, curves, np.argmax(curves, axis=1)
+
+
 def compression_replicates(
     information: pd.DataFrame,
     *,
@@ -159,13 +176,9 @@ def compression_replicates(
         One row per (replicate, layer): ``replicate``, ``layer``, ``onset_epoch``,
         ``peak_ixt``, ``final_ixt``, ``compression_bits`` (bits).
     """
-    rows, _ = select_estimator(information, estimator)
     parts = []
-    for layer, part in rows.groupby("layer", sort=True):
-        _, epochs, matrix = seed_matrix(part, "ixt")
-        curves = resampled_means(matrix, seed_resamples(matrix.shape[0], n_boot=n_boot, seed=seed))
-        curves = np.where(np.isnan(curves), -np.inf, curves)
-        k = np.argmax(curves, axis=1)
+    for layer, epochs, curves, k in resampled_ixt_curves(information, estimator,
+                                                          n_boot=n_boot, seed=seed):
         peak = curves[np.arange(n_boot), k]
         final = curves[:, -1]
         parts.append(

@@ -20,6 +20,7 @@ from infoplane.analysis._bootstrap import (
 from infoplane.analysis._compression import (
     MIN_COMPRESSION_BITS,
     compression,
+    resampled_ixt_curves,
     seed_mean_ixt,
     select_estimator,
 )
@@ -215,13 +216,9 @@ def compression_duration_replicates(
     >>> reps["compression_time"].unique().tolist()
     [900.0]
     """
-    rows, _ = select_estimator(information, estimator)
     parts = []
-    for layer, part in rows.groupby("layer", sort=True):
-        _, epochs, matrix = seed_matrix(part, "ixt")
-        curves = resampled_means(matrix, seed_resamples(matrix.shape[0], n_boot=n_boot, seed=seed))
-        curves = np.where(np.isnan(curves), -np.inf, curves)
-        k = np.argmax(curves, axis=1)
+    for layer, epochs, curves, k in resampled_ixt_curves(information, estimator,
+                                                          n_boot=n_boot, seed=seed):
         peak = curves[np.arange(n_boot), k]
         bits = peak - curves[:, -1]
         compresses = bits >= min_bits
