@@ -92,17 +92,23 @@ def test_shards_of_one_run_merge_into_the_whole_run(spec, reference, client, tmp
     assert not (tmp_path / "shards").exists()  # merged, then removed
 
 
-def test_a_worker_killed_mid_task_is_retried_and_the_sweep_completes(
-    spec, reference, client, tmp_path
-):
-    plan = load_plan(spec)
-    done = {}
+def sweep_in_background(plan, out, client) -> tuple[threading.Thread, dict]:
+    """Start the sweep in a thread; its result lands in the dict under "r"."""
+    done: dict = {}
     thread = threading.Thread(
-        target=lambda: done.update(r=sweep(plan, tmp_path, client=client, quiet=True,
+        target=lambda: done.update(r=sweep(plan, out, client=client, quiet=True,
                                            plots=False, shard=False)),
         daemon=True,
     )
     thread.start()
+    return thread, done
+
+
+def test_a_worker_killed_mid_task_is_retried_and_the_sweep_completes(
+    spec, reference, client, tmp_path
+):
+    plan = load_plan(spec)
+    thread, done = sweep_in_background(plan, tmp_path, client)
     started = [tmp_path / "runs" / p.name / "config.toml" for p in plan.points]
     wait_for(lambda: any(p.is_file() for p in started), "a run to start")
     busy = {w: keys for w, keys in client.processing().items() if keys}
@@ -120,13 +126,7 @@ def test_a_worker_killed_during_an_estimator_task_is_retried_and_the_sweep_compl
     spec, reference, client, tmp_path
 ):
     plan = load_plan(spec)
-    done = {}
-    thread = threading.Thread(
-        target=lambda: done.update(r=sweep(plan, tmp_path, client=client, quiet=True,
-                                           plots=False, shard=False)),
-        daemon=True,
-    )
-    thread.start()
+    thread, done = sweep_in_background(plan, tmp_path, client)
     found: dict[str, str] = {}
 
     def estimating() -> bool:
