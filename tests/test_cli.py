@@ -373,3 +373,17 @@ def test_a_run_at_chance_says_so_and_its_norms_are_finite(tmp_path, capsys, flag
     grads = pd.read_parquet(out / "gradients.parquet")
     assert np.isfinite(grads[["grad_mean_norm", "grad_std_norm", "weight_norm"]]).all().all()
     assert (grads["weight_norm"] > 1e5).all()
+
+
+def test_reproduce_help_states_the_scales_defaults(capsys):
+    from infoplane.cli import build_parser
+    from infoplane.reproduce import FULL, QUICK
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["reproduce", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"run (default {FULL.critique_seeds}," in text
+    assert f"quick {QUICK.critique_seeds})" in text
+    assert f"measures (default {FULL.critique_log_epochs}:" in text
+    assert f"quick {QUICK.critique_log_epochs})" in text
+    assert f"{FULL.seeds} seeds x {FULL.epochs} epochs" in text

@@ -146,14 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
                      "runs/reproduce-TIME): runs/, figures/, tables, index.html")
     rep.add_argument("--quick", action="store_true", help="a reduced version (5 seeds, 2000 "
                      "epochs) for a first look in a minute or two; default: the paper's "
-                     "scale, 50 seeds x 10000 epochs (about 20 min on 2 cores)")
+                     "scale, 50 seeds x 10000 epochs (about 30 min on 2 cores)")
     rep.add_argument("--seeds", type=int, help="override the seeds of every run")
     rep.add_argument("--epochs", type=int, help="override the training epochs of every run")
     rep.add_argument("--log-epochs", type=int, help="override the logged epochs of every run")
     rep.add_argument("--critique-seeds", type=int, help="seeds of the kde/noisy estimator "
-                     "run (default 5; quick 1)")
-    rep.add_argument("--critique-log-epochs", type=int, help="logged epochs of the "
-                     "kde/noisy estimator run (default 40; quick 6)")
+                     "run (default 50, the binning runs' seeds; quick 1)")
+    rep.add_argument("--critique-log-epochs", type=int, help="about how many "
+                     "log-spaced epochs the kde/noisy estimator run measures (default 6: "
+                     "epochs 0, 1, 6, 40, 251, 1585, 10000; quick 6)")
     rep.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     _add_dask_flags(rep, what="runs")
     _add_sweep_parser(sub)
