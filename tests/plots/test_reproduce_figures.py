@@ -3,6 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pytest
 from PIL import Image
 
 from infoplane.plots.animation import write_information_plane_gif
@@ -71,3 +72,33 @@ def test_gif_has_one_frame_a_logged_epoch(tmp_path):
     with Image.open(path) as gif:
         assert gif.n_frames == 5
     assert [p.name for p in tmp_path.iterdir()] == ["plane.gif"]  # no temporary file left
+
+
+def test_depth_figure_shows_the_verdicts_error_epochs_with_intervals():
+    fit = pd.DataFrame(
+        {
+            "depth": [2, 1, 3],
+            "fit_epoch": [50.0, 100.0, 20.0],
+            "fit_median": [40.0, 120.0, 20.0],
+            "fit_q25": [30.0, 90.0, 10.0],
+            "fit_q75": [60.0, 150.0, 30.0],
+            "error_epoch": [200.0, 500.0, np.inf],
+            "error_epoch_ci_low": [150.0, 420.0, 900.0],
+            "error_epoch_ci_high": [260.0, 600.0, np.inf],
+            "error_level": 0.1,
+        }
+    )
+    durations = pd.DataFrame({"depth": [1], "layer": [1], "compression_time": [300.0]})
+    fig, axes = plt.subplots(1, 3)
+    plot_depth(fit, durations, axes=axes, max_epoch=1000)
+    ax = axes[0]
+    assert ax.get_title() == "epochs until the training error\nfalls below 10%"
+    line = ax.lines[0]
+    assert list(line.get_xdata()) == [1, 2]  # sorted by depth, the unreached one apart
+    assert list(line.get_ydata()) == [500.0, 200.0]
+    bars = ax.collections[0].get_segments()  # the 95% intervals
+    assert [(s[0][1], s[1][1]) for s in bars] == [(420.0, 600.0), (150.0, 260.0)]
+    assert "not reached" in [t.get_text() for t in ax.get_legend().get_texts()]
+    with pytest.raises(ValueError, match="3 panels, got 2"):
+        plot_depth(fit, durations, axes=axes[:2])
+    plt.close(fig)

@@ -92,7 +92,8 @@ def training(table: pd.DataFrame, path: Path) -> Path:
 
 
 def depth(fit: pd.DataFrame, durations: pd.DataFrame, max_epoch: float, path: Path) -> Path:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+    panels = 3 if "error_epoch" in fit.columns else 2
+    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4), layout="constrained")
     plot_depth(fit, durations, axes=axes, max_epoch=max_epoch)
     return save(fig, path)
 

@@ -236,7 +236,8 @@ def section(ctx: Context, measured: Measured) -> Section:
         ncols=3,
     )
     times = _figures.depth(
-        depth, comp, float(ctx.scale.epochs), ctx.figures / "fig5_depth_times.png"
+        depth.assign(error_level=ERROR_LEVEL), comp, float(ctx.scale.epochs),
+        ctx.figures / "fig5_depth_times.png",
     )
     shown = pd.DataFrame(
         {
@@ -275,7 +276,9 @@ def section(ctx: Context, measured: Measured) -> Section:
         "until 90% of its fall is done. Brackets: 95% bootstrap intervals over seeds.",
         [
             (fig5, "Figure 5: the information plane of networks of 1 to 6 hidden layers"),
-            (times, "Fit time against depth, and each layer's compression time"),
+            (times, f"Epochs until the training error falls below {100 * ERROR_LEVEL:g}% "
+             "(the verdict's measure), fit time against depth, and each layer's "
+             "compression time"),
         ],
         [
             ("Per network (depth.parquet)", shown),
