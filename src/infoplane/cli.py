@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "runs/reproduce-TIME): runs/, figures/, tables, index.html")
     rep.add_argument("--quick", action="store_true", help="a reduced version (5 seeds, 2000 "
                      "epochs) for a first look in a minute or two; default: the paper's "
-                     "scale, 50 seeds x 10000 epochs (about 30 min on 2 cores)")
+                     "scale, 50 seeds x 10000 epochs (about 23 min on 2 cores)")
     rep.add_argument("--seeds", type=int, help="override the seeds of every run")
     rep.add_argument("--epochs", type=int, help="override the training epochs of every run")
     rep.add_argument("--log-epochs", type=int, help="override the logged epochs of every run")

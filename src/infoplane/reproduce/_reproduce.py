@@ -61,7 +61,7 @@ def reproduce(
         stopped there (Ctrl-C, kill) are resumed.
     scale : Scale, default FULL
         Seeds, epochs and logged epochs: :data:`FULL` (the paper's 50 seeds and 10000
-        epochs, about 30 min on 2 cores) or :data:`QUICK` (a first look in a minute or two).
+        epochs, about 23 min on 2 idle cores) or :data:`QUICK` (a first look in a minute or two).
     quiet : bool, default False
         No progress bars.
     workers, scheduler : int or str, optional

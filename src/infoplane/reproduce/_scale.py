@@ -19,12 +19,12 @@ class Scale:
         log-spaced epochs to measure the information at, for every binning run.
     critique_seeds, critique_log_epochs : int
         The same for the run of the tanh network under the ``kde`` and ``noisy``
-        estimators, which cost about 0.13 s and 0.28 s per information point (a seed,
-        layer and logged epoch) at 4096 inputs x 10 units on 2 busy cores, against
-        ~2 ms for binning. At full scale the critique measures the same 50 seeds as the
-        binning runs at 6 log-spaced epochs (7 logged: 0, 1, 6, 40, 251, 1585, 10000):
-        50 x 7 x 6 = 2100 points, about 14 min, so the whole report takes about 30 min
-        on 2 cores.
+        estimators, which cost about 0.12 s together per information point (a seed,
+        layer and logged epoch) averaged over the paper network's layers on 2 idle
+        cores, against ~2 ms for binning. At full scale the critique measures the same
+        50 seeds as the binning runs at 6 log-spaced epochs (7 logged: 0, 1, 6, 40, 251,
+        1585, 10000): 50 x 7 x 6 = 2100 points, 4.3 min measured, in a whole report of
+        22.6 min on 2 idle cores.
     noisy_samples : int or None
         ``n_samples`` (Monte Carlo draws) of the ``noisy`` estimator; None keeps the
         estimator's default (4 per input).
@@ -95,7 +95,7 @@ class Scale:
 
 FULL = Scale()
 """The paper's scale: 50 seeds, 10000 epochs, ~250 logged epochs; the kde/noisy critique
-on the same 50 seeds at 7 logged epochs (about 30 min on 2 cores, estimated)."""
+on the same 50 seeds at 7 logged epochs (22.6 min measured on 2 idle cores)."""
 
 QUICK = Scale(
     seeds=5,
