@@ -26,7 +26,12 @@ seconds, and the tail: how long one worker went on alone after the other ran out
 tasks (with the longest tasks). Equal CPU seconds in all modes mean the work did not
 grow; a share well under 1 means the wall-clock ratio measured contention.
 
-    PYTHONPATH=src python benchmarks/bench_sweep.py [--seeds 10 --epochs 1000 ...]
+    PYTHONPATH=src python benchmarks/bench_sweep.py [--seeds 10 --epochs 3000 ...]
+
+The default reduced scale (10 seeds x 3000 epochs, ~40 logged epochs; the kde/noisy
+critique on the same 10 seeds at 7 logged epochs, as at full scale) keeps the full
+report's shape (11 runs of a few seconds to a minute each, the critique the biggest,
+the IB run next) and takes a few minutes per mode on 2 idle cores.
     PYTHONPATH=src python benchmarks/bench_sweep.py --grid [--epochs 2000 --seeds 10]
 """
 
@@ -49,7 +54,7 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true",
                         help="time a 6-run sweep instead of reproduce")
     parser.add_argument("--epochs", type=int, default=None,
-                        help="training epochs (reproduce: 1000, --grid: 2000)")
+                        help="training epochs (reproduce: 3000, --grid: 2000)")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--log-epochs", type=int, default=None,
                         help="about how many logged epochs (reproduce: 40, --grid: 40)")
@@ -123,7 +128,7 @@ def _reproduce(args: argparse.Namespace) -> Callable[[Path, Any, int], dict[str,
     from infoplane.reproduce._plan import estimated_seconds, make_plan
 
     scale = FULL.override(
-        seeds=args.seeds, epochs=args.epochs or 1000, log_epochs=args.log_epochs or 40,
+        seeds=args.seeds, epochs=args.epochs or 3000, log_epochs=args.log_epochs or 40,
         critique_seeds=args.critique_seeds or args.seeds,
         critique_log_epochs=args.critique_log_epochs,
     )

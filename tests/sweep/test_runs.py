@@ -118,7 +118,7 @@ def test_a_run_costing_more_than_an_even_share_is_split_into_shards(tmp_path):
     from infoplane.sweep import _cost
     from infoplane.sweep._runs import shards
 
-    small, big = TINY, TINY.replace(seeds=8, epochs=3000)
+    small, big = TINY, TINY.replace(seeds=8, epochs=30000)
     runs = [small, small, small, big]
     fair = sum(_cost.run_seconds(c, plots=False) for c in runs) / 2
     assert _cost.run_seconds(big, plots=False) > fair

@@ -84,8 +84,8 @@ def _on_dask(
         step = min(share, left[run])
         left[run] -= step
         advanced += step * cost[run]
-        bar.update(round(advanced) - bar.n)
         describe()
+        bar.update(round(advanced) - bar.n)
 
     describe()
     results, seconds = run_configs(
