@@ -110,3 +110,52 @@ def test_estimator_units_written_apart_give_the_tables_of_one_run(tmp_path):
     done = run_module.reuse_or_run(config, out, quiet=True, plots=False)
     for table in ("information", "training", "gradients"):
         pd.testing.assert_frame_equal(getattr(done, table), getattr(whole, table))
+
+
+def test_a_run_costing_more_than_an_even_share_is_split_into_shards(tmp_path):
+    # was: with as many runs as worker threads or more, the biggest run stayed one task
+    # and finished alone after the others
+    from infoplane.sweep import _cost
+    from infoplane.sweep._runs import shards
+
+    small, big = TINY, TINY.replace(seeds=8, epochs=30000)
+    runs = [small, small, small, big]
+    fair = sum(_cost.run_seconds(c, plots=False) for c in runs) / 2
+    assert _cost.run_seconds(big, plots=False) > fair
+    n = shards(big, len(runs), 2, fair, plots=False)
+    assert n >= 2 and _cost.run_seconds(big, plots=False, seeds=big.seeds // n) <= fair
+    assert shards(small, len(runs), 2, fair, plots=False) == 1
+    assert shards(small, 1, 2, _cost.run_seconds(small, plots=False) / 2, plots=False) == 2
+    assert shards(TINY.replace(seeds=1), 1, 4, 1.0, plots=False) == 1  # one a seed at most
+
+
+def test_a_slow_estimator_costing_more_than_a_share_gets_more_tasks(tmp_path):
+    from infoplane.sweep import _cost
+    from infoplane.sweep._dispatch import priorities
+
+    heavy = TINY.replace(seeds=8, log_epochs=30, estimators=("binning", "kde"))
+    configs = {f"bin{k}": TINY for k in range(8)} | {"heavy": heavy}
+    by_run = _jobs_by_run(configs, tmp_path, _TwoSlots())
+    kde = [j for j in by_run["heavy"] if j.args[2:3] == ("kde",)]
+    # 9 runs on 2 threads gave each estimator one task; kde here is most of the work
+    assert len(kde) >= 2
+    whole = sum(j.cost for j in kde)
+    assert whole == pytest.approx(
+        _cost.estimate_seconds(heavy, "kde", _cost.logged_epochs(heavy)))
+    jobs = [j for js in by_run.values() for j in js]
+    level = priorities(jobs)
+    assert max(level, key=level.get) == by_run["heavy"][0].key  # its training goes first
+
+
+def test_progress_gets_each_run_s_shares_summing_to_one(tmp_path):
+    from infoplane.sweep._runs import _reporter
+
+    configs = {"kde": TINY.replace(estimators=("binning", "kde")), "bin": TINY}
+    jobs = [j for js in _jobs_by_run(configs, tmp_path, _TwoSlots()).values() for j in js]
+    shares: dict[str, float] = {}
+    on_done = _reporter(jobs, lambda run, share: shares.update({run: shares.get(run, 0) + share}))
+    for job in jobs:
+        on_done(job)
+    assert set(shares) == {"kde", "bin"}
+    assert all(abs(s - 1.0) < 1e-9 for s in shares.values())
+    assert _reporter(jobs, None) is None

@@ -7,10 +7,12 @@ stages together and writes the shared files (tables, ``claims.json``, ``index.ht
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -43,6 +45,7 @@ def reproduce(
     quiet: bool = False,
     workers: int | None = None,
     scheduler: str | None = None,
+    client: Any = None,
 ) -> ReproduceResult:
     """Run every experiment of Shwartz-Ziv & Tishby (2017) and its critiques; write a report.
 
@@ -69,6 +72,9 @@ def reproduce(
         cluster of ``workers`` processes, or the scheduler at that address. Runs already
         complete in ``out`` are skipped, so a rerun after a crash resumes. Default (and
         ``workers=0``): one run after another in this process, each with its progress.
+    client : distributed.Client, optional
+        Make the runs on this client's cluster instead (``workers``/``scheduler`` are
+        then ignored): one cluster for many calls (benchmarks, notebooks).
 
     Raises
     ------
@@ -92,12 +98,15 @@ def reproduce(
     try:
         results, run_seconds = dispatch(
             plan, out, costs, bar, plots=scale.run_plots, quiet=quiet, workers=workers,
-            scheduler=scheduler,
+            scheduler=scheduler, client=client,
         )
+        runs_done = time.perf_counter()
         bar.set_description("reproduce: analysis, figures and report")
         ctx = Context(out=out, scale=scale, specs=plan.specs, results=results)
         measured = [experiment.measure(ctx) for experiment in EXPERIMENTS]
         result = _report(ctx, plan, measured, run_seconds, start)
+        result = dataclasses.replace(result, stage_seconds={
+            "runs": runs_done - start, "report": result.seconds - (runs_done - start)})
         bar.update(bar.total - bar.n)
     finally:
         bar.close()

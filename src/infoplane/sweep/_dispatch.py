@@ -37,7 +37,8 @@ class Job:
     """One task: ``fn(*args, *dep_results, **kwargs)`` under the key ``key``.
 
     ``deps`` are keys of earlier jobs; their results are passed, as one tuple, after
-    ``args``.
+    ``args``. ``cost``: its estimated seconds (:mod:`infoplane.sweep._cost`), which
+    orders the tasks on Dask (:func:`priorities`) and weighs progress.
     """
 
     key: str
@@ -45,6 +46,7 @@ class Job:
     args: tuple[Any, ...]
     kwargs: dict[str, Any] = field(default_factory=dict)
     deps: tuple[str, ...] = ()
+    cost: float = 1.0
 
 
 @contextmanager
@@ -159,23 +161,51 @@ def dispatch(
     *,
     on_error: Callable[[Job, BaseException], Any],
     quiet: bool = False,
+    on_done: Callable[[Job], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``jobs`` (dependencies first in the list); returns each job's result by key.
 
     A job that raises (on Dask: also one whose workers kept dying) gets
-    ``on_error(job, exception)`` as its result; the other jobs go on.
+    ``on_error(job, exception)`` as its result; the other jobs go on. ``on_done(job)``
+    is called in this process as each job finishes (progress), after the bar of tasks
+    (hidden when ``quiet``) has advanced. On Dask, the jobs go longest chain first
+    (:func:`priorities`).
     """
     bar = tqdm(total=len(jobs), desc="sweep", unit="task", disable=quiet)
+
+    def done(job: Job) -> None:
+        bar.update(1)
+        if on_done is not None:
+            on_done(job)
+
     try:
         if client is None:
-            return _in_process(jobs, on_error, bar)
-        return _on_dask(jobs, client, on_error, bar)
+            return _in_process(jobs, on_error, done)
+        return _on_dask(jobs, client, on_error, done)
     finally:
         bar.close()
 
 
+def priorities(jobs: list[Job]) -> dict[str, float]:
+    """Each job's estimated seconds to the end of its longest chain of dependents (its
+    ``cost`` plus its costliest dependent's), by key: the "longest remaining path first"
+    order of list scheduling, so the job that would otherwise finish last (the biggest
+    run, its slow estimator tasks) starts first and short jobs fill the gaps. A job
+    always ranks above its dependents (costs are floored at 1 ms)."""
+    level: dict[str, float] = {}
+    dependents: dict[str, list[str]] = {job.key: [] for job in jobs}
+    for job in jobs:
+        for dep in job.deps:
+            dependents[dep].append(job.key)
+    for job in reversed(jobs):  # dependencies first in the list: dependents come later
+        after = max((level[d] for d in dependents[job.key]), default=0.0)
+        level[job.key] = max(job.cost, 1e-3) + after
+    return level
+
+
 def _in_process(
-    jobs: list[Job], on_error: Callable[[Job, BaseException], Any], bar: tqdm
+    jobs: list[Job], on_error: Callable[[Job, BaseException], Any],
+    done: Callable[[Job], None],
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for job in jobs:
@@ -184,28 +214,34 @@ def _in_process(
             results[job.key] = job.fn(*job.args, *deps, **job.kwargs)
         except Exception as exc:  # the same rule as on Dask: record, go on
             results[job.key] = on_error(job, exc)
-        bar.update(1)
+        done(job)
     return results
 
 
 def _on_dask(
-    jobs: list[Job], client: Any, on_error: Callable[[Job, BaseException], Any], bar: tqdm
+    jobs: list[Job], client: Any, on_error: Callable[[Job, BaseException], Any],
+    done: Callable[[Job], None],
 ) -> dict[str, Any]:
+    """Submit ``jobs`` longest chain first, with that as their Dask priority (each
+    worker runs its highest-priority ready task; the scheduler hands out queued ones in
+    that order too); a job ranks above its dependents, so they stay submitted after it."""
     from distributed import as_completed
 
+    level = priorities(jobs)
     futures = {}
-    for job in jobs:
+    for job in sorted(jobs, key=lambda j: -level[j.key]):
         deps = (tuple(futures[d] for d in job.deps),) if job.deps else ()
         futures[job.key] = client.submit(
-            job.fn, *job.args, *deps, key=job.key, pure=False, **job.kwargs
+            job.fn, *job.args, *deps, key=job.key, pure=False,
+            priority=round(1000 * level[job.key]), **job.kwargs
         )
-    by_future = {f.key: job for job, f in zip(jobs, futures.values(), strict=True)}
+    by_key = {job.key: job for job in jobs}
     results: dict[str, Any] = {}
     for future in as_completed(list(futures.values())):
-        job = by_future[future.key]
+        job = by_key[future.key]
         try:
             results[job.key] = future.result()
         except Exception as exc:
             results[job.key] = on_error(job, exc)
-        bar.update(1)
+        done(job)
     return results

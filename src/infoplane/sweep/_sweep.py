@@ -60,7 +60,9 @@ def sweep(
         on a file system the workers share, at the same path.
     shard : bool, default True
         Split the seeds of runs across workers when there are fewer runs than worker
-        threads (the merged tables equal the whole run's).
+        threads, and those of a run estimated to cost more than an even share of the
+        work (so it does not finish alone after the others); the merged tables equal
+        the whole run's.
     client : distributed.Client or None
         Use this client instead (tests, notebooks); ``workers``/``scheduler`` are ignored.
 
