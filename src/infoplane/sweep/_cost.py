@@ -11,16 +11,24 @@ from collections.abc import Sequence
 
 from infoplane.config import RunConfig
 
-SECONDS_PER_SEED_EPOCH = 1.1e-4
-"""Rough training cost of one network for one epoch of the preset (2-core laptop)."""
+# Calibrated on the full-scale reproduce of 2026-11-29 (2-core AVX2 host, idle, in one
+# process on both cores, so one core's seconds are about twice the wall time): the 85%
+# run trained 50 seeds x 10000 epochs in ~92 s, the ib run spent ~55 s on the bound's
+# 75300 points, the critique's 2100 kde + noisy points took 258 s together.
+SECONDS_PER_SEED_EPOCH = 3.7e-4
+"""Rough training cost of one network for one epoch of the preset (85% of 4096 samples,
+one core); it scales with the training fraction."""
 
-SECONDS_PER_POINT = {"binning": 1e-4, "adaptive": 5e-3, "kde": 0.13, "noisy": 0.28, "knn": 2.8}
-"""Rough cost of one information point (a seed, layer and logged epoch) at 4096 inputs."""
+PRESET_TRAIN_FRACTION = 0.85
 
-SECONDS_PER_IB_POINT = 0.05
+SECONDS_PER_POINT = {"binning": 2.5e-4, "adaptive": 5e-3, "kde": 0.08, "noisy": 0.17, "knn": 2.8}
+"""Rough cost of one information point (a seed, layer and logged epoch) at 4096 inputs,
+one core, averaged over the preset's layers."""
+
+SECONDS_PER_IB_POINT = 1.5e-3
 """Rough cost of the IB bound's files per (seed, layer, logged epoch) of an ``ib`` run."""
 
-SECONDS_PER_RUN = 2.0
+SECONDS_PER_RUN = 5.0
 """Fixed cost of a run (set-up, writing), plus as much again when it draws figures."""
 
 
@@ -58,7 +66,8 @@ def training_seconds(
     the IB bound), plus the fixed cost of a run; no figures."""
     seeds = config.seeds if seeds is None else seeds
     logged = logged_epochs(config)
-    seconds = seeds * config.epochs * SECONDS_PER_SEED_EPOCH * layers(config) / 6
+    share = config.train_fraction / PRESET_TRAIN_FRACTION
+    seconds = seeds * config.epochs * SECONDS_PER_SEED_EPOCH * share * layers(config) / 6
     for name in config.estimators:
         if name not in deferred:
             seconds += estimate_seconds(config, name, logged, seeds)
