@@ -49,7 +49,7 @@ def _bin_row(T, r, low, width, nb, codes):
             codes[i] = codes[i] * nb + np.int64(v)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _table_size(n):
     """Slots (a power of two >= 2n) and the shift that maps a 64-bit hash onto them."""
     size, shift = 2, 63
@@ -59,7 +59,7 @@ def _table_size(n):
     return size, shift
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _xlogx(n):
     """c * log2(c) for every count c = 0..n."""
     out = np.zeros(n + 1)
@@ -68,7 +68,7 @@ def _xlogx(n):
     return out
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _scratch(size, n, n_labels):
     """One block's empty tables: keys, counts and used slots of the patterns (row 0)
     and of the (pattern, label) pairs (row 1), and the per-label counts (size x
