@@ -1,7 +1,11 @@
-"""The progress bar says that numba is compiling, and only while it compiles."""
+"""The progress bar says that numba is compiling, and only while it compiles; the garbage
+collector is paused meanwhile."""
+
+import gc
 
 import numpy as np
 from numba import njit
+from numba.core import event
 
 from infoplane._compiling import COMPILING, compiling_notice
 
@@ -54,3 +58,44 @@ def test_a_disabled_bar_is_left_alone():
     with tqdm(total=3, disable=True) as bar, compiling_notice(bar) as notice:
         assert other(3) == 2
     assert notice.compiled
+
+
+class _Probe(event.Listener):
+    """Records whether the garbage collector is on at each compiler pass."""
+
+    def __init__(self) -> None:
+        self.collecting: list[bool] = []
+
+    def on_start(self, event: event.Event) -> None:
+        self.collecting.append(gc.isenabled())
+
+    def on_end(self, event: event.Event) -> None:
+        pass
+
+
+def test_the_collector_is_paused_while_compiling_and_restored_after():
+    @njit(cache=False)
+    def compiled_here(x):
+        return x * 3.0
+
+    probe = _Probe()
+    assert gc.isenabled()
+    with compiling_notice(_Bar()), event.install_listener("numba:run_pass", probe):
+        assert compiled_here(2.0) == 6.0
+        assert gc.isenabled()  # back on between compilations
+    assert probe.collecting and not any(probe.collecting)
+    assert gc.isenabled()
+
+
+def test_a_collector_switched_off_by_the_caller_stays_off():
+    @njit(cache=False)
+    def compiled_too(x):
+        return x - 3.0
+
+    gc.disable()
+    try:
+        with compiling_notice(_Bar()):
+            assert compiled_too(5.0) == 2.0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

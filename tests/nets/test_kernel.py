@@ -60,3 +60,17 @@ def test_kernels_are_compiled_per_activation_not_for_all():
     acts = [sig[7] for sig in _kernel._forward_seeds.signatures]  # the ``act`` argument
     assert types.IntegerLiteral(_kernel.RELU) in acts
     assert all(isinstance(a, types.IntegerLiteral) for a in acts)
+
+
+def test_the_training_kernels_own_helpers_are_inlined_not_compiled_apart():
+    """Numba links each separately compiled callee into its caller and optimises it again
+    there (issue 15): the helpers only the training kernel calls are inlined into it, and
+    only those it shares with the forward kernel compile as functions of their own."""
+    from numba.core.registry import CPUDispatcher
+
+    entries = {"_train_seeds", "_forward_seeds", "epoch_orders", "fast_tanh_array"}
+    shared = {"_combine", "_activate", "_softmax"}
+    helpers = {name: obj for name, obj in vars(_kernel).items()
+               if isinstance(obj, CPUDispatcher) and name not in entries | shared}
+    assert {"_weight_grad", "_update", "_scale_by_derivative", "shuffle_into"} <= set(helpers)
+    assert all(h.targetoptions.get("inline") == "always" for h in helpers.values())

@@ -49,7 +49,7 @@ def _bin_row(T, r, low, width, nb, codes):
             codes[i] = codes[i] * nb + np.int64(v)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _table_size(n):
     """Slots (a power of two >= 2n) and the shift that maps a 64-bit hash onto them."""
     size, shift = 2, 63
@@ -59,24 +59,36 @@ def _table_size(n):
     return size, shift
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _xlogx(n):
     """c * log2(c) for every count c = 0..n."""
-    out = np.zeros(n + 1)
-    for c in range(2, n + 1):
-        out[c] = c * math.log2(c)
+    out = np.empty(n + 1, dtype=np.float64)  # filled here: np.zeros compiles more
+    for c in range(n + 1):
+        out[c] = c * math.log2(c) if c >= 2 else 0.0
     return out
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _scratch(size, n, n_labels):
     """One block's empty tables: keys, counts and used slots of the patterns (row 0)
     and of the (pattern, label) pairs (row 1), and the per-label counts (size x
-    n_labels, with at most ``DENSE_LABELS`` labels; else size x 0)."""
+    n_labels, with at most ``DENSE_LABELS`` labels; else size x 0).
+
+    Filled by loops, not np.full/np.zeros: each of those compiles its own
+    implementation on a first run (about 0.3 s each; issue 15).
+    """
     dense = n_labels <= DENSE_LABELS
-    keys = np.full((2, size), _EMPTY, dtype=np.int64)
-    counts = np.zeros((2, 0 if dense else size), dtype=np.int64)
-    per_label = np.zeros((size, n_labels if dense else 0), dtype=np.int32)
+    keys = np.empty((2, size), dtype=np.int64)
+    counts = np.empty((2, 0 if dense else size), dtype=np.int64)
+    per_label = np.empty((size, n_labels if dense else 0), dtype=np.int32)
+    for t in range(2):
+        for k in range(size):
+            keys[t, k] = _EMPTY
+        for k in range(counts.shape[1]):
+            counts[t, k] = 0
+    for k in range(per_label.shape[0]):
+        for j in range(per_label.shape[1]):
+            per_label[k, j] = 0
     return keys, counts, np.empty((2, n), dtype=np.int64), per_label
 
 

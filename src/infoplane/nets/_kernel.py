@@ -212,7 +212,7 @@ def _activate(act, z, h, n, bs):
             h[i, b] = _value(act, z[i, b])
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _scale_by_derivative(act, z, h, d, n, bs):
     """d[:n, :bs] *= act'(z) for a literal ``act``, using the stored outputs h where cheaper."""
     for i in range(n):
@@ -254,7 +254,7 @@ def _combine(p, base, s_out, s_in, src, dst, n_src, n_dst, bs, bias):
                 dst[k, b] += w0 * src[r, b]
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _weight_grad(g, ow, h_in, delta, n_in, n_out, bs):
     """g[ow + i n_out + j] = sum_b h_in[i, b] delta[j, b]; four j per pass over h_in[i]."""
     for i in range(n_in):
@@ -299,54 +299,7 @@ def _softmax(z, out, n_classes, bs):
                 out[j, b] /= total
 
 
-@njit(**_JIT)
-def _softmax_grad(z, labels, delta, n_classes, bs):
-    """delta = (softmax(z) - onehot(labels)) / bs, the gradient of the mean loss."""
-    _softmax(z, delta, n_classes, bs)
-    inv = ONE / np.float32(bs)
-    for j in range(n_classes):
-        for b in range(bs):
-            delta[j, b] *= inv
-    for b in range(bs):
-        delta[labels[b], b] -= inv
-
-
-@njit(**_JIT)
-def _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, labels):
-    """Forward and backward on the minibatch ``idx``; writes the gradient into g."""
-    one = np.int64(1)  # an int64, not Literal[int](1): one compiled _combine serves all
-    n_layers = sizes.size - 1
-    bs = idx.size
-    for b in range(bs):
-        labels[b] = y[idx[b]]
-    for i in range(sizes[0]):
-        for b in range(bs):
-            hs[0, i, b] = X[idx[b], i]
-    for layer in range(n_layers):
-        n_in, n_out = sizes[layer], sizes[layer + 1]
-        _combine(p, off_w[layer], one, n_out, hs[layer], zs[layer + 1], n_in, n_out, bs,
-                 off_b[layer])  # z = b + W^T h
-        if layer < n_layers - 1:
-            _activate(act, zs[layer + 1], hs[layer + 1], n_out, bs)
-    _softmax_grad(zs[n_layers], labels, d_a, sizes[n_layers], bs)
-    delta, spare = d_a, d_b
-    for layer in range(n_layers - 1, -1, -1):
-        n_in, n_out = sizes[layer], sizes[layer + 1]
-        ow, ob = off_w[layer], off_b[layer]
-        h_in = hs[layer]
-        for j in range(n_out):
-            acc = np.float32(0.0)
-            for b in range(bs):
-                acc += delta[j, b]
-            g[ob + j] = acc
-        _weight_grad(g, ow, h_in, delta, n_in, n_out, bs)
-        if layer > 0:
-            _combine(p, ow, n_out, one, delta, spare, n_out, n_in, bs, -one)  # W delta
-            _scale_by_derivative(act, zs[layer], hs[layer], spare, n_in, bs)
-            delta, spare = spare, delta
-
-
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _update(p, g, m, v, t, opt, lr, beta1, beta2, eps, momentum, weight_decay):
     """One optimizer step on a seed's flat parameters, as torch.optim defines it."""
     if opt == ADAM:
@@ -378,7 +331,7 @@ def _splitmix64(state):
     return state, z ^ (z >> np.uint64(31))
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def shuffle_into(order, source, state):
     """Fisher-Yates: ``order`` = a random permutation of ``source``; returns the new state."""
     for i in range(order.size):  # not order[:] = source: its shape check compiles slowly
@@ -427,7 +380,7 @@ def train_epochs(
     ))
 
 
-@njit(nogil=True, **_JIT)
+@njit(inline="always", **_JIT)
 def _max(sizes):
     top = sizes[0]
     for i in range(1, sizes.size):
@@ -440,7 +393,14 @@ def _train_seeds(
     lo, hi, params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b, act,
     batch_size, n_epochs, opt, lr, beta1, beta2, eps, momentum, weight_decay, stats,
 ):
-    """:func:`train_epochs` for seeds ``lo .. hi - 1``, on the calling thread."""
+    """:func:`train_epochs` for seeds ``lo .. hi - 1``, on the calling thread.
+
+    Numba links each separately compiled callee into its caller and optimises it
+    again there (issue 15), so the minibatch step is written out here, and the helpers
+    only training calls are inlined (``inline="always"``); those shared with
+    :func:`_forward_seeds` (``_combine``, ``_activate``, ``_softmax``) compile once.
+    """
+    one = np.int64(1)  # an int64, not Literal[int](1): one compiled _combine serves all
     n_params = params.shape[1]
     n_train = train_idx.shape[1]
     n_layers = sizes.size - 1
@@ -463,8 +423,43 @@ def _train_seeds(
                 g_sum[q] = 0.0
                 g_sq[q] = 0.0
             for k in range(n_batches):
+                # forward and backward on the minibatch: the gradient into g
                 idx = order[k * batch_size : min((k + 1) * batch_size, n_train)]
-                _train_step(p, g, sizes, off_w, off_b, act, X, y, idx, hs, zs, d_a, d_b, labels)
+                bs = idx.size
+                for b in range(bs):
+                    labels[b] = y[idx[b]]
+                for i in range(sizes[0]):
+                    for b in range(bs):
+                        hs[0, i, b] = X[idx[b], i]
+                for layer in range(n_layers):
+                    n_in, n_out = sizes[layer], sizes[layer + 1]
+                    _combine(p, off_w[layer], one, n_out, hs[layer], zs[layer + 1], n_in,
+                             n_out, bs, off_b[layer])  # z = b + W^T h
+                    if layer < n_layers - 1:
+                        _activate(act, zs[layer + 1], hs[layer + 1], n_out, bs)
+                # d(mean loss)/dz = (softmax(z) - onehot(labels)) / bs
+                n_classes = sizes[n_layers]
+                _softmax(zs[n_layers], d_a, n_classes, bs)
+                inv = ONE / np.float32(bs)
+                for j in range(n_classes):
+                    for b in range(bs):
+                        d_a[j, b] *= inv
+                for b in range(bs):
+                    d_a[labels[b], b] -= inv
+                delta, spare = d_a, d_b
+                for layer in range(n_layers - 1, -1, -1):
+                    n_in, n_out = sizes[layer], sizes[layer + 1]
+                    ow, ob = off_w[layer], off_b[layer]
+                    for j in range(n_out):
+                        acc = np.float32(0.0)
+                        for b in range(bs):
+                            acc += delta[j, b]
+                        g[ob + j] = acc
+                    _weight_grad(g, ow, hs[layer], delta, n_in, n_out, bs)
+                    if layer > 0:
+                        _combine(p, ow, n_out, one, delta, spare, n_out, n_in, bs, -one)
+                        _scale_by_derivative(act, zs[layer], hs[layer], spare, n_in, bs)
+                        delta, spare = spare, delta
                 for q in range(n_params):
                     gq = np.float64(g[q])
                     g_sum[q] += gq
@@ -504,7 +499,7 @@ def forward_all(params, X, sizes, off_w, off_b, act, chunk, out):
 @njit(nogil=True, **_JIT)
 def _forward_seeds(lo, hi, params, X, sizes, off_w, off_b, act, chunk, out):
     """:func:`forward_all` for seeds ``lo .. hi - 1``, on the calling thread."""
-    one = np.int64(1)  # as in _train_step: the same compiled _combine
+    one = np.int64(1)  # as in _train_seeds: the same compiled _combine
     n, n_layers = X.shape[0], sizes.size - 1
     max_width = _max(sizes)
     for s in range(lo, hi):
