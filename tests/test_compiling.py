@@ -99,3 +99,23 @@ def test_a_collector_switched_off_by_the_caller_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_on_first_is_called_once_at_the_first_compilation_only():
+    @njit(cache=False)
+    def first(x):
+        return x * 3.0
+
+    @njit(cache=False)
+    def second(x):
+        return x * 4.0
+
+    calls: list[int] = []
+    with compiling_notice(_Bar(), on_first=lambda: calls.append(1)):
+        first(np.float64(1.0))
+        second(np.float64(1.0))
+    assert calls == [1]
+    calls.clear()
+    with compiling_notice(_Bar(), on_first=lambda: calls.append(1)):
+        first(np.float64(2.0))  # compiled already: a warm cache starts nothing
+    assert calls == []

@@ -15,7 +15,7 @@ restored as soon as the outermost compilation ends, so the garbage is collected 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,9 +27,10 @@ COMPILING = "compiling (first run only)"
 class _Notice(event.Listener):
     """Sets a bar's description while a (possibly nested) compilation runs."""
 
-    def __init__(self, bar: Any, text: str) -> None:
+    def __init__(self, bar: Any, text: str, on_first: Callable[[], None] | None) -> None:
         self.bar = bar
         self.text = text
+        self.on_first = on_first
         self.original = getattr(bar, "desc", "").rstrip(": ")  # a disabled bar has none
         self.depth = 0
         self.compiled = False
@@ -38,6 +39,8 @@ class _Notice(event.Listener):
     def on_start(self, event: event.Event) -> None:
         self.depth += 1
         if self.depth == 1:
+            if not self.compiled and self.on_first is not None:
+                self.on_first()
             self.compiled = True
             self.bar.set_description(self.text)
             self._collecting = gc.isenabled()
@@ -52,14 +55,17 @@ class _Notice(event.Listener):
 
 
 @contextmanager
-def compiling_notice(bar: Any, text: str = COMPILING) -> Iterator[_Notice]:
+def compiling_notice(
+    bar: Any, text: str = COMPILING, *, on_first: Callable[[], None] | None = None
+) -> Iterator[_Notice]:
     """Within the block, show ``text`` on the tqdm ``bar`` while numba compiles, with
-    the cyclic garbage collector paused (see the module's docstring).
+    the cyclic garbage collector paused (see the module's docstring); ``on_first`` is
+    called when the block's first compilation starts (a cold cache).
 
     Yields the listener; its ``compiled`` attribute says whether anything was compiled
     (a cold cache). Loading compiled code from the cache shows nothing.
     """
-    notice = _Notice(bar, text)
+    notice = _Notice(bar, text, on_first)
     try:
         with event.install_listener("numba:compile", notice):
             yield notice

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -17,6 +18,7 @@ from tqdm.auto import tqdm
 
 from infoplane import checkpoint, estimation, store
 from infoplane._compiling import compiling_notice
+from infoplane._prewarm import Prewarm
 from infoplane.config import RunConfig
 from infoplane.datasets import Dataset, load_dataset
 from infoplane.errors import InfoplaneError, StorageError, os_error, wrapped_interrupt
@@ -271,8 +273,10 @@ def _run(
     pending: list[np.ndarray] = []
     bar = tqdm(total=config.epochs, initial=done, desc="training", unit="epoch",
                disable=quiet, leave=False)
+    # a cold cache: the estimation kernels compile in a child meanwhile (_prewarm)
+    prewarm = Prewarm(out / store.CONFIG, enabled=config.device == "cpu")
     try:
-        with compiling_notice(bar) as notice:
+        with compiling_notice(bar, on_first=prewarm.start) as notice:
             engine.train(0)  # compiles the kernels (first run only) before the clock runs
         if notice.compiled:
             bar.reset()
@@ -295,7 +299,10 @@ def _run(
         interrupted = True
     finally:
         bar.close()
+        if interrupted or sys.exc_info()[1] is not None:  # the run stops here
+            prewarm.stop()
     timings["train"] = time.perf_counter() - start
+    prewarm.wait()  # its kernels are in the cache now
 
     t0 = time.perf_counter()
     batch = estimation.snapshot_batch(recorder)
