@@ -387,3 +387,31 @@ def test_reproduce_help_states_the_scales_defaults(capsys):
     assert f"measures (default {FULL.critique_log_epochs}:" in text
     assert f"quick {QUICK.critique_log_epochs})" in text
     assert f"{FULL.seeds} seeds x {FULL.epochs} epochs" in text
+
+
+@pytest.mark.parametrize("command", ["sweep", "reproduce"])
+@pytest.mark.parametrize(("flags", "problem"), [
+    (["--scheduler", "garbage"], "--scheduler 'garbage' is not a Dask scheduler address"),
+    (["--scheduler", "foo://host:1"], "unknown address scheme 'foo'"),
+    (["--workers", "-1"], "--workers must be >= 0, got -1"),
+    (["--out-under-a-file"], "is a file, not a directory"),
+])
+def test_sweep_and_reproduce_refuse_bad_places_in_one_line_before_any_work(
+        tmp_path, capsys, command, flags, problem):
+    # was: a traceback (--scheduler garbage), or the report's progress bar and every run
+    # started and failed before the one-line error (--workers -1, --out under a file)
+    spec = tmp_path / "SWEEP.toml"
+    spec.write_text('[base]\nepochs = 20\nseeds = 1\nlog_epochs = 3\n'
+                    '[grid]\nactivation = ["tanh", "relu"]\n')
+    (tmp_path / "a_file").write_text("")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    out = tmp_path / ("a_file/out" if flags == ["--out-under-a-file"] else "out")
+    flags = ["--workers", "0"] if flags == ["--out-under-a-file"] else flags
+    args = (["sweep", str(spec)] if command == "sweep"
+            else ["reproduce", "--quick", "--seeds", "1", "--epochs", "20"])
+    assert main([*args, "--out", str(out), *flags]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and captured.err.startswith("infoplane: error: ")
+    assert problem in captured.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing left behind

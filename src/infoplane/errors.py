@@ -59,3 +59,17 @@ def _file_in_the_way(path: Path) -> Path | None:
         if part.exists() and not part.is_dir():
             return part
     return None
+
+
+def check_directory(path: str | Path, flag: str = "--out") -> None:
+    """Refuse ``path`` as a directory to write in if it, or a folder above it, is a file.
+
+    Nothing is created. Raises InfoplaneError naming the file in the way.
+    """
+    path = Path(path)
+    blocking = _file_in_the_way(path.absolute())
+    if blocking is None:
+        return
+    if blocking == path.absolute():
+        raise InfoplaneError(f"{flag} {path} exists and is not a directory")
+    raise InfoplaneError(f"{flag} {path}: {blocking} is a file, not a directory")
