@@ -175,7 +175,7 @@ def _add_sweep_parser(sub: Any) -> None:
     sw.add_argument("sweep_file", type=Path, metavar="SWEEP.toml",
                     help="[base] run keys, [grid] axes (their product), [zip] axes that "
                     "move together")
-    sw.add_argument("--out", type=Path, required=True, help="sweep directory: runs/, "
+    sw.add_argument("--out", type=_out_dir, required=True, help="sweep directory: runs/, "
                     "sweep.parquet, information/training/gradients.parquet, sweep.png")
     _add_dask_flags(sw, what="runs")
     sw.add_argument("--dry-run", action="store_true", help="list the runs and their state")
@@ -306,7 +306,7 @@ def cmd_ib_curve(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from infoplane.errors import check_directory
+    from infoplane.errors import make_directory
     from infoplane.reproduce import FULL, QUICK, reproduce, summary
     from infoplane.sweep._dispatch import check_where
 
@@ -316,7 +316,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     )
     out = args.out or Path("runs") / f"reproduce-{time.strftime('%Y%m%d-%H%M%S')}"
     check_where(args.workers, args.scheduler)  # before the report's progress bar
-    check_directory(out)
+    make_directory(out)
     result = reproduce(out, scale=scale, quiet=args.quiet, workers=args.workers,
                        scheduler=args.scheduler)
     if not args.quiet:

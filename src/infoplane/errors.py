@@ -73,3 +73,14 @@ def check_directory(path: str | Path, flag: str = "--out") -> None:
     if blocking == path.absolute():
         raise InfoplaneError(f"{flag} {path} exists and is not a directory")
     raise InfoplaneError(f"{flag} {path}: {blocking} is a file, not a directory")
+
+
+def make_directory(path: str | Path, flag: str = "--out") -> None:
+    """Create the directory ``path`` (and folders above it) to write in, after
+    :func:`check_directory`; an impossible place (a file in the way, a read-only or
+    virtual file system) raises a one-line InfoplaneError and creates nothing."""
+    check_directory(path, flag)
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise os_error(exc, f"cannot create {flag} {path}") from None

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from infoplane.errors import check_directory
+from infoplane.errors import make_directory
 from infoplane.sweep import _results, _rundir
 from infoplane.sweep._dispatch import check_where
 from infoplane.sweep._plan import Point, SweepPlan, load_plan
@@ -76,7 +76,7 @@ def sweep(
         plan = load_plan(plan)
     if client is None:
         check_where(workers, scheduler)
-    check_directory(out)
+    make_directory(out)
     out = Path(out).absolute()
     runs = [RunTask(p.name, p.config, run_dir(out, p)) for p in plan.points]
     done = run_all(runs, shards_dir=out / "shards", workers=workers, scheduler=scheduler,
