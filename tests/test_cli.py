@@ -1,6 +1,7 @@
 """The command line as a user meets it: files written, one-line errors, exit codes."""
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -387,3 +388,47 @@ def test_reproduce_help_states_the_scales_defaults(capsys):
     assert f"measures (default {FULL.critique_log_epochs}:" in text
     assert f"quick {QUICK.critique_log_epochs})" in text
     assert f"{FULL.seeds} seeds x {FULL.epochs} epochs" in text
+
+
+@pytest.mark.parametrize("command", ["sweep", "reproduce"])
+@pytest.mark.parametrize(("flags", "problem"), [
+    (["--scheduler", "garbage"], "--scheduler 'garbage' is not a Dask scheduler address"),
+    (["--scheduler", "foo://host:1"], "unknown address scheme 'foo'"),
+    (["--workers", "-1"], "--workers must be >= 0, got -1"),
+    (["--out-under-a-file"], "is a file, not a directory"),
+    (["--out-in-proc"], "cannot create --out"),
+])
+def test_sweep_and_reproduce_refuse_bad_places_in_one_line_before_any_work(
+        tmp_path, capsys, command, flags, problem):
+    # was: a traceback (--scheduler garbage), or the report's progress bar and every run
+    # started and failed before the one-line error (--workers -1, --out under a file or
+    # where nothing can be created)
+    spec = tmp_path / "SWEEP.toml"
+    spec.write_text('[base]\nepochs = 20\nseeds = 1\nlog_epochs = 3\n'
+                    '[grid]\nactivation = ["tanh", "relu"]\n')
+    (tmp_path / "a_file").write_text("")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    out = {"--out-under-a-file": tmp_path / "a_file" / "out",
+           "--out-in-proc": Path("/proc/infoplane-no-such-dir/out")}.get(flags[0], tmp_path / "out")
+    if flags[0] == "--out-in-proc" and not Path("/proc/self").is_dir():
+        pytest.skip("needs Linux's /proc: a place where nothing can be created, even by root")
+    if flags[0].startswith("--out-"):
+        flags = ["--workers", "0"]
+    args = (["sweep", str(spec)] if command == "sweep"
+            else ["reproduce", "--quick", "--seeds", "1", "--epochs", "20"])
+    assert main([*args, "--out", str(out), *flags]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and captured.err.startswith("infoplane: error: ")
+    assert problem in captured.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing left behind
+
+
+def test_sweep_refuses_an_empty_out(tmp_path, capsys, monkeypatch):
+    # was: --out "" meant the current directory
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "SWEEP.toml").write_text('[grid]\nactivation = ["tanh", "relu"]\n')
+    assert main(["sweep", "SWEEP.toml", "--out", "", "--workers", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--out: expected a directory, got an empty path" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["SWEEP.toml"]

@@ -340,3 +340,28 @@ def test_reuse_or_run_resumes_a_stopped_run_and_reads_back_a_complete_one(
     monkeypatch.setattr(infoplane.run, "run", no_training)
     again = infoplane.run.reuse_or_run(config, out)
     pd.testing.assert_frame_equal(again.information, resumed.information)
+
+
+def test_reuse_or_run_never_replaces_a_run_that_another_process_holds(tmp_path, monkeypatch):
+    # was: the resume attempt's "in use" error was swallowed and the run started afresh
+    # with overwrite=True, which deletes the holder's run if it let go meanwhile
+    from infoplane import run as run_module
+    from infoplane.config import RunConfig
+
+    config = RunConfig(epochs=30, seeds=2, log_epochs=5)
+    out = tmp_path / "run"
+    run_module.run(config, out, quiet=True, plots=False)
+    status = json.loads((out / rundir.STATUS).read_text())
+    (out / rundir.STATUS).write_text(json.dumps({**status, "state": "interrupted"}))
+    calls = []
+
+    def held(*args, **kwargs):
+        calls.append(kwargs)
+        if kwargs.get("resume"):
+            raise rundir.DirectoryInUse(out, "process 1 on elsewhere")
+        return "started afresh"
+
+    monkeypatch.setattr(run_module, "run", held)
+    with pytest.raises(rundir.DirectoryInUse, match="in use by process 1 on elsewhere"):
+        run_module.reuse_or_run(config, out, quiet=True, plots=False)
+    assert [c.get("resume") for c in calls] == [True]

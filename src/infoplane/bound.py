@@ -45,24 +45,32 @@ def chosen_epochs(epochs: list[int], count: int = IB_EPOCHS) -> list[int]:
 
 def layers_table(recorder: Recorder, curve) -> pd.DataFrame:
     """seed, epoch, layer, ixt, ity, gap, beta, kl_at_beta, kl_floor for the chosen epochs
-    of a run (bits).
+    of a run (bits), one row per (seed, epoch, layer), ordered by epoch, layer, seed.
 
     The layers are binned as the binning estimator bins them in the run
     (``recorder.binning``, whether or not binning is among the run's estimators).
+    Activations are computed one chosen epoch at a time for the seeds in chunks of
+    :meth:`~infoplane.recorder.Recorder.seed_chunks` (within the recorder's
+    ``activation_budget``, as estimation), so memory does not grow with the seeds.
     """
     from infoplane.ib import layers_against_bound
 
     binning = recorder.binning.as_dict()
     ranges = recorder.value_ranges()
     seeds = np.array(recorder.setup.seeds)
-    rows = []
-    for (epoch,), layers in recorder.activations(set(chosen_epochs(recorder.epochs))):
-        for layer, acts in enumerate(layers, start=1):
-            view = recorder.binning_view(acts, ranges[layer - 1])
-            codes = binned_pattern_codes(view, **binning)
-            r = layers_against_bound(codes, recorder.data.p_y_given_x, curve)
-            rows.append(pd.DataFrame({"seed": seeds, "epoch": epoch, "layer": layer,
-                                      "ixt": r.ixt, "ity": r.ity, "gap": r.gap, "beta": r.beta,
-                                      "kl_at_beta": r.kl_at_beta,
-                                      "kl_floor": r.kl_floor}))
-    return pd.concat(rows, ignore_index=True)
+    chosen = set(chosen_epochs(recorder.epochs))
+    parts: dict[tuple[int, int], list[pd.DataFrame]] = {}
+    for chunk in recorder.seed_chunks(1):
+        for (epoch,), layers in recorder.activations(chosen, reuse=True, seeds=chunk):
+            for layer, acts in enumerate(layers, start=1):
+                low_high = ranges[layer - 1]
+                view = recorder.binning_view(acts, None if low_high is None
+                                             else low_high[chunk])
+                codes = binned_pattern_codes(view, **binning)
+                r = layers_against_bound(codes, recorder.data.p_y_given_x, curve)
+                parts.setdefault((epoch, layer), []).append(pd.DataFrame({
+                    "seed": seeds[chunk], "epoch": epoch, "layer": layer, "ixt": r.ixt,
+                    "ity": r.ity, "gap": r.gap, "beta": r.beta, "kl_at_beta": r.kl_at_beta,
+                    "kl_floor": r.kl_floor}))
+    return pd.concat([frame for key in sorted(parts) for frame in parts[key]],
+                     ignore_index=True)

@@ -59,3 +59,28 @@ def _file_in_the_way(path: Path) -> Path | None:
         if part.exists() and not part.is_dir():
             return part
     return None
+
+
+def check_directory(path: str | Path, flag: str = "--out") -> None:
+    """Refuse ``path`` as a directory to write in if it, or a folder above it, is a file.
+
+    Nothing is created. Raises InfoplaneError naming the file in the way.
+    """
+    path = Path(path)
+    blocking = _file_in_the_way(path.absolute())
+    if blocking is None:
+        return
+    if blocking == path.absolute():
+        raise InfoplaneError(f"{flag} {path} exists and is not a directory")
+    raise InfoplaneError(f"{flag} {path}: {blocking} is a file, not a directory")
+
+
+def make_directory(path: str | Path, flag: str = "--out") -> None:
+    """Create the directory ``path`` (and folders above it) to write in, after
+    :func:`check_directory`; an impossible place (a file in the way, a read-only or
+    virtual file system) raises a one-line InfoplaneError and creates nothing."""
+    check_directory(path, flag)
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise os_error(exc, f"cannot create {flag} {path}") from None

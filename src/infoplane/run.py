@@ -25,7 +25,7 @@ from infoplane.errors import InfoplaneError, StorageError, os_error, wrapped_int
 from infoplane.nets.ensemble import EngineState, make_engine, make_setup
 from infoplane.nets.schedule import log_spaced_epochs
 from infoplane.recorder import Recorder
-from infoplane.rundir import STATUS, RunDir, read_status, signals_held
+from infoplane.rundir import STATUS, DirectoryInUse, RunDir, read_status, signals_held
 
 MAX_CHUNK = 64
 """Epochs trained per engine call at most, so progress and Ctrl-C respond quickly."""
@@ -185,7 +185,10 @@ def reuse_or_run(
 ) -> RunResult:
     """The run of ``config`` in ``out``: read back if complete, resumed if stopped,
     else run afresh (replacing what ``out`` holds). For directories a program owns.
-    ``seed_range`` and ``defer``: see :func:`run`."""
+    ``seed_range`` and ``defer``: see :func:`run`.
+
+    Raises :class:`~infoplane.rundir.DirectoryInUse` if another process holds ``out``
+    (its run is never replaced), InfoplaneError as :func:`run` otherwise."""
     out = Path(out)
     status = read_status(out)
     same = False
@@ -199,9 +202,13 @@ def reuse_or_run(
     if same and status is not None and status.state == "complete":
         return load_result(out)
     if same and status is not None and (out / checkpoint.DIR).is_dir():
-        with contextlib.suppress(InfoplaneError):  # e.g. the data set changed: start anew
+        try:
             return run(stored, out, quiet=quiet, plots=plots, resume=True,
                        seed_range=seed_range, defer=defer)
+        except DirectoryInUse:  # another process writes it: never replace its run
+            raise
+        except InfoplaneError:  # e.g. the data set changed: start anew
+            pass
     return run(config, out, quiet=quiet, plots=plots, overwrite=True, seed_range=seed_range,
                defer=defer)
 

@@ -44,6 +44,14 @@ LEGACY_FILES = (
 """What a run directory written before manifests held (removed by ``--overwrite``)."""
 
 
+class DirectoryInUse(InfoplaneError):
+    """The run directory is locked by another live process (``holder`` names it)."""
+
+    def __init__(self, path: Path, holder: str) -> None:
+        super().__init__(f"{path} is in use by {holder}")
+        self.path, self.holder = path, holder
+
+
 @dataclass(frozen=True)
 class Status:
     """The content of ``status.json``; ``state`` is ``killed`` when read back from a
@@ -115,7 +123,8 @@ class RunDir:
         Raises
         ------
         InfoplaneError
-            If ``path`` cannot be made a directory, another process uses it, it holds
+            If ``path`` cannot be made a directory, another process uses it
+            (:class:`DirectoryInUse`), it holds
             another run (without ``overwrite``), or there is no run to ``resume``.
             ``advice`` replaces the CLI's advice (--overwrite, --resume) in the
             message refusing a directory that holds another run.
@@ -241,7 +250,7 @@ def _lock(path: Path) -> int:
                 by = f"process {who['pid']} on {who['host']}"
             except (ValueError, KeyError, TypeError):
                 by = "another process"
-            raise InfoplaneError(f"{path} is in use by {by}") from None
+            raise DirectoryInUse(path, by) from None
         try:  # the lock file may have been removed by its last holder meanwhile
             same = os.path.samestat(os.fstat(fd), os.stat(lock))
         except FileNotFoundError:

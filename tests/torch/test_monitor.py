@@ -383,6 +383,31 @@ def test_the_run_directory_has_a_status_manifest_and_config_like_infoplane_run(t
     assert read_status(out).state == "complete"
 
 
+def test_the_status_follows_the_logged_epochs_while_training(tmp_path):
+    # was: epochs_trained 0 in status.json until finish(), so a reader of the directory
+    # (or of a run killed later) saw no progress; `infoplane run` updates it at each
+    # logged epoch
+    from infoplane.rundir import read_status
+
+    X, y = _data()
+    out = tmp_path / "run"
+    model = _mlp()
+    monitor = InformationPlaneMonitor(model, (X, y), schedule=[0, 2, 5], out=out)
+    seen = []
+    with monitor:
+        seen.append(read_status(out))
+        for epoch in range(1, 7):
+            _train(model, _shuffled(X, y), 1)
+            monitor.end_epoch(epoch)
+            seen.append(read_status(out))
+    assert {s.state for s in seen} == {"running"}
+    assert [(s.epochs_trained, s.last_measured_epoch) for s in seen] == [
+        (0, 0), (0, 0), (2, 2), (2, 2), (2, 2), (5, 5), (5, 5)]
+    assert "after 5 of 5 epochs" in seen[-1].describe()
+    monitor.finish(plots=False)
+    assert read_status(out).epochs_trained == 6
+
+
 @pytest.mark.parametrize(("error", "state"), [(RuntimeError("boom"), "failed"),
                                                (KeyboardInterrupt(), "interrupted")])
 def test_an_exception_in_training_keeps_what_was_measured_and_says_so(tmp_path, error, state):

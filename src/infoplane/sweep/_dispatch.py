@@ -57,7 +57,7 @@ def connect(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     otherwise a LocalCluster of ``workers`` processes (default: the number of cores),
     one thread each, listening on 127.0.0.1 only.
     """
-    check(workers is None or workers >= 0, f"--workers must be >= 0, got {workers}")
+    check_where(workers, scheduler)
     if workers == 0 and scheduler is None:
         yield None
         return
@@ -66,7 +66,7 @@ def connect(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     if scheduler is not None:
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             raise InfoplaneError(f"cannot reach the Dask scheduler {scheduler} ({exc})") \
                 from None
         with client:
@@ -85,6 +85,25 @@ def connect(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     with cluster, Client(cluster) as client:
         warm(client)
         yield client
+
+
+def check_where(workers: int | None, scheduler: str | None) -> None:
+    """Check ``--workers`` (>= 0) and the form of a ``--scheduler`` address (a known
+    scheme, a port for tcp and tls), before any work; raises InfoplaneError."""
+    check(workers is None or workers >= 0, f"--workers must be >= 0, got {workers}")
+    if scheduler is None:
+        return
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = parse_address(scheduler)
+        get_backend(scheme)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InfoplaneError(f"--scheduler {scheduler!r} is not a Dask scheduler address "
+                             f"like tcp://HOST:8786 ({exc})") from None
 
 
 def warm(client: Any) -> None:

@@ -12,8 +12,10 @@ checkpoint if stopped, else run afresh).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import pandas as pd
 
@@ -21,8 +23,14 @@ from infoplane import rundir, store
 from infoplane.config import RunConfig
 from infoplane.errors import InfoplaneError
 
+T = TypeVar("T")
 State = Literal["complete", "resumable", "new", "failed"]
 RUN_TABLES = ("information", "training", "gradients")
+LOCK_WAIT = 1800.0
+"""Seconds a task waits for a run directory that another live process holds (e.g. the
+task of a sweep whose client was killed, still running on a cluster's worker: Dask
+cannot stop a running task), then fails naming the holder."""
+LOCK_POLL = 0.5
 
 
 def run_state(run_dir: str | Path, config: RunConfig) -> State:
@@ -48,13 +56,29 @@ def run_or_resume(
 
     ``seed_range`` trains one shard of the run's seeds, ``defer`` leaves those
     estimators to :func:`estimate_units` (see :func:`infoplane.run.run`).
+    A directory that another live process holds is waited for (up to
+    :data:`LOCK_WAIT` seconds), then read back or resumed as that process left it.
     Returns the :class:`infoplane.run.RunResult`; raises what the run raises
-    (InfoplaneError for a divergence, an impossible point, a directory in use).
+    (InfoplaneError for a divergence, an impossible point, a directory still in use).
     """
     from infoplane import run as run_module
 
-    return run_module.reuse_or_run(config, run_dir, quiet=True, plots=plots,
-                                   seed_range=seed_range, defer=defer)
+    return _when_free(lambda: run_module.reuse_or_run(
+        config, run_dir, quiet=True, plots=plots, seed_range=seed_range, defer=defer))
+
+
+def _when_free(work: Callable[[], T]) -> T:
+    """``work()``, retried while it finds its run directory held by another process."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            return work()
+        except rundir.DirectoryInUse as exc:
+            if time.monotonic() >= deadline:
+                raise InfoplaneError(
+                    f"{exc} (waited {LOCK_WAIT:.0f} s; a task of an earlier sweep may still "
+                    "run there: run the sweep again once it ends)") from None
+            time.sleep(LOCK_POLL)
 
 
 def estimate_units(
@@ -104,8 +128,8 @@ def write_merged(
     meta = {"config": resolved, "epochs_trained": str(config.epochs)}
     figures = ["information_plane.png", "snr.png", "training.png",
                *(f"information_plane_{name}.png" for name in config.estimators[1:])]
-    with rundir.RunDir.open(run_dir, config_toml=resolved, epochs=config.epochs,
-                            overwrite=True) as rd:
+    with _when_free(lambda: rundir.RunDir.open(run_dir, config_toml=resolved,
+                                               epochs=config.epochs, overwrite=True)) as rd:
         rd.claim(*(f"{name}.parquet" for name in RUN_TABLES), *(figures if plots else []))
         rd.set_status("running", phase="writing")
         _write_files(run_dir, tables, meta, plots=plots)

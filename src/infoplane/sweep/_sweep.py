@@ -9,8 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from infoplane.errors import InfoplaneError
+from infoplane.errors import make_directory
 from infoplane.sweep import _results, _rundir
+from infoplane.sweep._dispatch import check_where
 from infoplane.sweep._plan import Point, SweepPlan, load_plan
 from infoplane.sweep._runs import RunTask, run_all
 from infoplane.sweep._tasks import Outcome
@@ -69,14 +70,16 @@ def sweep(
     Raises
     ------
     InfoplaneError
-        A bad sweep file or point (before any run starts), or ``out`` is a file.
+        A bad sweep file or point, ``workers`` < 0, a malformed ``scheduler`` address,
+        or ``out`` (or a folder above it) is a file; all before any run starts.
     """
     start = time.perf_counter()
     if not isinstance(plan, SweepPlan):
         plan = load_plan(plan)
+    if client is None:
+        check_where(workers, scheduler)
+    make_directory(out)
     out = Path(out).absolute()
-    if out.exists() and not out.is_dir():
-        raise InfoplaneError(f"--out {out} exists and is not a directory")
     runs = [RunTask(p.name, p.config, run_dir(out, p)) for p in plan.points]
     done = run_all(runs, shards_dir=out / "shards", workers=workers, scheduler=scheduler,
                    client=client, quiet=quiet, plots=plots, shard=shard)

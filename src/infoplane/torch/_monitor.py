@@ -237,8 +237,12 @@ class InformationPlaneMonitor:
         """Close epoch ``epoch`` (epochs trained so far, from 1): its gradient statistics,
         its ``metrics`` (names in TRAINING_METRICS), and a measurement if it is logged.
 
-        Raises InfoplaneError if the epochs do not increase, a metric is unknown, or
-        the monitor is used outside its ``with`` block.
+        At a logged epoch the run directory's ``status.json`` records the epochs
+        trained and the last measured epoch, as ``infoplane run`` does, so a reader of
+        the directory (or of a run killed later) sees how far training went.
+
+        Raises InfoplaneError if the epochs do not increase, a metric is unknown, the
+        status cannot be written, or the monitor is used outside its ``with`` block.
         """
         check(bool(self._handles),
               "use the monitor as a context manager: `with monitor:` around the training loop")
@@ -251,6 +255,8 @@ class InformationPlaneMonitor:
             self._metric_row(epoch, metrics)
         if epoch in self.schedule:
             self._measure(epoch)
+            if self._run_dir is not None:  # as `infoplane run` at each logged epoch
+                self._run_dir.set_status("running", phase="training", **self._progress())
 
     # -- results -----------------------------------------------------------------------
     @property
