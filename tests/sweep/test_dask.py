@@ -181,3 +181,18 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_the_local_cluster_ticks_slowly_everywhere(client):
+    """The LocalCluster's scheduler, client and workers run with QUIET_CLUSTER, so its
+    housekeeping does not take CPU from the workers' tasks on a small machine."""
+    import dask
+
+    from infoplane.sweep._dispatch import QUIET_CLUSTER
+
+    def settings() -> dict:
+        return {key: dask.config.get(key) for key in QUIET_CLUSTER}
+
+    assert settings() == QUIET_CLUSTER  # the client, inside connect()
+    assert client.run_on_scheduler(settings) == QUIET_CLUSTER
+    assert list(client.run(settings).values()) == [QUIET_CLUSTER, QUIET_CLUSTER]

@@ -25,6 +25,18 @@ WORKER_ENV = {
 }
 """Environment of LocalCluster workers: one thread each for compiled kernels and BLAS."""
 
+QUIET_CLUSTER = {
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.scheduler.work-stealing-interval": "1s",
+}
+"""Dask settings of a LocalCluster (scheduler, client and workers): its event loops' tick
+check, resource monitor and work-stealing balance run every 1-2 s instead of every
+20-500 ms. On 2 cores, a LocalCluster of 2 idle workers cost its client process 1.86
+CPU s per 30 s with the defaults (6% of a core, taken from the workers while they run
+tasks) and 0.71 CPU s with these; tasks here last seconds to minutes, so nothing
+needs the faster ticks."""
+
 CONNECT_TIMEOUT = "20s"
 """How long to wait for a scheduler given by address."""
 WARM_UP_PROBE = 128
@@ -73,18 +85,21 @@ def connect(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             warm(client)
             yield client
         return
-    cluster = LocalCluster(
-        n_workers=workers or os.cpu_count() or 1,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",
-        silence_logs=logging.ERROR,
-        env=WORKER_ENV,
-    )
-    with cluster, Client(cluster) as client:
-        warm(client)
-        yield client
+    import dask
+
+    with dask.config.set(QUIET_CLUSTER):
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+            env=WORKER_ENV,
+        )
+        with cluster, Client(cluster) as client:
+            warm(client)
+            yield client
 
 
 def check_where(workers: int | None, scheduler: str | None) -> None:
