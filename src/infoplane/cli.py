@@ -306,17 +306,13 @@ def cmd_ib_curve(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from infoplane.errors import make_directory
     from infoplane.reproduce import FULL, QUICK, reproduce, summary
-    from infoplane.sweep._dispatch import check_where
 
     scale = (QUICK if args.quick else FULL).override(
         seeds=args.seeds, epochs=args.epochs, log_epochs=args.log_epochs,
         critique_seeds=args.critique_seeds, critique_log_epochs=args.critique_log_epochs,
     )
     out = args.out or Path("runs") / f"reproduce-{time.strftime('%Y%m%d-%H%M%S')}"
-    check_where(args.workers, args.scheduler)  # before the report's progress bar
-    make_directory(out)
     result = reproduce(out, scale=scale, quiet=args.quiet, workers=args.workers,
                        scheduler=args.scheduler)
     if not args.quiet:

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from infoplane import store
-from infoplane.errors import InfoplaneError
+from infoplane.errors import make_directory
 from infoplane.reproduce._context import Context, Measured
 from infoplane.reproduce._dispatch import dispatch
 from infoplane.reproduce._experiments import EXPERIMENTS
@@ -29,6 +29,7 @@ from infoplane.reproduce._report import render
 from infoplane.reproduce._result import ReproduceResult
 from infoplane.reproduce._runs import MAIN
 from infoplane.reproduce._scale import FULL, Scale
+from infoplane.sweep._dispatch import check_where
 
 SECONDS_PER_GIF_FRAME = 0.2
 SECONDS_FOR_REPORT = 15.0
@@ -79,12 +80,15 @@ def reproduce(
     Raises
     ------
     InfoplaneError
-        If ``out`` is an existing file. KeyboardInterrupt propagates after the
-        interrupted run has written what it trained.
+        If ``out`` (or a folder above it) is a file or cannot be created, ``workers`` <
+        0, or ``scheduler`` is not a Dask address; all before any work.
+        KeyboardInterrupt propagates after the interrupted run has written what it
+        trained.
     """
+    if client is None:
+        check_where(workers, scheduler)
+    make_directory(out)
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InfoplaneError(f"--out {out} exists and is not a directory")
     start = time.perf_counter()
     plan = make_plan(scale)
     costs = [estimated_seconds(s, plots=scale.run_plots) for s in plan.runs]
