@@ -75,13 +75,12 @@ def compile_estimation(config: RunConfig) -> None:
     """Make ``config``'s estimation on :data:`SEEDS` seeds at their initial weights,
     as a run does after training (so numba compiles and caches the same kernels)."""
     from infoplane import estimation
-    from infoplane.datasets import load_dataset
     from infoplane.nets.ensemble import make_setup
     from infoplane.recorder import Recorder
+    from infoplane.run import run_dataset
 
     config = config.replace(seeds=min(config.seeds, SEEDS))
-    data = load_dataset(config.dataset, soft_labels=config.soft_labels, seed=config.seed,
-                        label_column=config.label_column, probe_size=config.probe_size)
+    data = run_dataset(config)
     setup = make_setup(config, data, None)
     recorder = Recorder(setup, config, data)
     for epoch in (0, 1):

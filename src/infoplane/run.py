@@ -95,8 +95,7 @@ def run(
     out = Path(out)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    data = load_dataset(config.dataset, soft_labels=config.soft_labels, seed=config.seed,
-                        label_column=config.label_column, probe_size=config.probe_size)
+    data = run_dataset(config)
     config = with_dataset_version(config, data)
     setup = make_setup(config, data, seed_range)
     recorder = Recorder(setup, config, data)  # checks the estimators and their options
@@ -157,6 +156,13 @@ def resume(out: str | Path, *, quiet: bool = False, plots: bool = True) -> RunRe
                              "it cannot be resumed here")
     return run(RunConfig.from_toml(out / store.CONFIG), out, quiet=quiet, plots=plots,
                resume=True)
+
+
+def run_dataset(config: RunConfig) -> Dataset:
+    """The data set ``config`` trains on: its task or files, soft labels, label column
+    and probe set (see :func:`infoplane.datasets.load_dataset`)."""
+    return load_dataset(config.dataset, soft_labels=config.soft_labels, seed=config.seed,
+                        label_column=config.label_column, probe_size=config.probe_size)
 
 
 def with_dataset_version(config: RunConfig, data: Dataset) -> RunConfig:
@@ -236,8 +242,7 @@ def estimate_units(
     if not todo:
         return 0
     config = RunConfig.from_toml(out / store.CONFIG)
-    data = load_dataset(config.dataset, soft_labels=config.soft_labels, seed=config.seed,
-                        label_column=config.label_column, probe_size=config.probe_size)
+    data = run_dataset(config)
     config = with_dataset_version(config, data)
     setup = make_setup(config, data, seed_range)
     recorder = Recorder(setup, config, data)
