@@ -56,26 +56,18 @@ def test_ib_curve_bad_input(tmp_path, capsys):
     assert "gamma must be > 0" in capsys.readouterr().err
 
 
-def test_layers_against_the_bound_in_seed_chunks_equal_all_seeds_at_once(monkeypatch):
+def test_layers_against_the_bound_in_seed_chunks_equal_all_seeds_at_once(monkeypatch,
+                                                                        twin_recorders):
     # was: every seed's activations of a chosen epoch at once, whatever the budget
     from infoplane import recorder as recorder_module
     from infoplane.bound import curve_table, layers_table
     from infoplane.config import RunConfig
     from infoplane.datasets import tishby12, with_probe
-    from infoplane.nets.ensemble import CpuEnsemble, make_setup
-    from infoplane.recorder import Recorder
 
     data = with_probe(tishby12(soft_labels=2.0), 256)
     config = RunConfig(seeds=3, epochs=5, widths=(6, 4), activation="relu",
                        soft_labels=2.0, ib=True)
-    setup = make_setup(config, data)
-    engine = CpuEnsemble(setup, config, data)
-    whole, chunked = Recorder(setup, config, data), Recorder(setup, config, data)
-    for epoch in range(6):
-        if epoch:
-            engine.train(1)
-        whole.snapshot(epoch, engine.params.copy())
-        chunked.snapshot(epoch, engine.params.copy())
+    whole, chunked = twin_recorders(config, data)
     chunked.activation_budget = (6 + 4 + 2) * len(whole.data.X) * 4  # one seed's snapshot
     for recorder in (whole, chunked):  # relu: per-seed value ranges, computed beforehand
         assert all(r is not None for r in recorder.value_ranges()[:-1])
@@ -92,4 +84,4 @@ def test_layers_against_the_bound_in_seed_chunks_equal_all_seeds_at_once(monkeyp
     assert max(seen) == 1  # never more than the budget: one seed-snapshot
     pd.testing.assert_frame_equal(in_chunks, all_at_once)
     assert len(all_at_once) == 6 * 3 * 3  # epochs x layers x seeds
-    assert list(all_at_once["seed"][:3]) == list(setup.seeds)
+    assert list(all_at_once["seed"][:3]) == list(whole.setup.seeds)

@@ -228,7 +228,7 @@ def _write_idx(path, array) -> None:
 
 
 def test_estimation_in_seed_chunks_within_a_budget_gives_the_same_tables(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, twin_recorders):
     # was: all seeds of 4 snapshots at once (8.8 GB for Saxe's MNIST network, 50 seeds)
     from infoplane import recorder as recorder_module
     from infoplane.datasets import load_dataset
@@ -242,14 +242,7 @@ def test_estimation_in_seed_chunks_within_a_budget_gives_the_same_tables(
     data = load_dataset(str(tmp_path))
     config = RunConfig(seeds=5, epochs=6, widths=(12, 4), activation="relu",
                        estimators=("binning", "adaptive"))
-    setup = make_setup(config, data)
-    engine = CpuEnsemble(setup, config, data)
-    whole, chunked = Recorder(setup, config, data), Recorder(setup, config, data)
-    for epoch in range(7):
-        if epoch:
-            engine.train(1)
-        whole.snapshot(epoch, engine.params.copy())
-        chunked.snapshot(epoch, engine.params.copy())
+    whole, chunked = twin_recorders(config, data)
     one_seed = (12 + 4 + 3) * len(data.X) * 4  # bytes of one seed's snapshot
     chunked.activation_budget = 2 * one_seed
     seen = []
