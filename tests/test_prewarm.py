@@ -1,63 +1,129 @@
-"""The child that compiles a first run's estimation kernels while its training kernel
-compiles (infoplane._prewarm): it makes the run's estimation, and failing is harmless."""
+"""The children that compile a first run's kernels while the run prepares
+(infoplane._prewarm): started only on a cold cache, each compiles what the run will
+need, the run waits for them, and a child that fails or hangs is harmless."""
 
+import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from infoplane import _prewarm
 from infoplane.config import RunConfig
 
-
-def _config(tmp_path: Path, **changes) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(RunConfig(epochs=2, seeds=3, log_epochs=2, **changes).to_toml())
-    return path
+TINY = RunConfig(epochs=2, seeds=3, log_epochs=2, probe_size=64)
 
 
-def test_the_child_makes_the_runs_estimation(tmp_path, monkeypatch):
+def _fake_children(monkeypatch, *code: str) -> None:
+    """Children that run ``code`` (Python) instead of compiling."""
+    monkeypatch.setattr(_prewarm, "_command",
+                        lambda phase: [sys.executable, "-c", ";".join(code)])
+
+
+@pytest.mark.parametrize("phase", ["training", "estimation"])
+def test_a_child_compiles_its_phase_of_the_config_it_is_given(monkeypatch, phase):
     seen = []
-    real = _prewarm.compile_estimation
-
-    def spy(config):
-        seen.append(config)
-        real(config)
-
-    monkeypatch.setattr(_prewarm, "compile_estimation", spy)
-    assert _prewarm.main([str(_config(tmp_path, activation="relu"))]) == 0
-    (config,) = seen
-    assert config.activation == "relu" and config.seeds == 3  # as in the file
+    monkeypatch.setitem(_prewarm.COMPILERS, phase, seen.append)
+    config = TINY.replace(activation="relu", widths=(5, 3))
+    assert _prewarm.main([phase], config_toml=config.to_toml()) == 0
+    assert seen == [config]
 
 
-def test_a_child_that_fails_says_so_by_its_status_only(tmp_path, capsys):
-    assert _prewarm.main([str(tmp_path / "missing.toml")]) == 1
+def test_the_training_child_compiles_the_runs_activation(monkeypatch):
+    from infoplane.nets import _kernel
+
+    codes = []
+    monkeypatch.setattr(_kernel, "compile_training", codes.append)
+    _prewarm.compile_training(TINY.replace(activation="softsign"))
+    assert codes == [_kernel.SOFTSIGN]
+
+
+@pytest.mark.parametrize("argv, text", [
+    (["estimation"], "this is = not [toml"),
+    (["nonsense"], TINY.to_toml()),
+    ([], TINY.to_toml()),
+])
+def test_a_child_that_fails_says_so_by_its_status_only(capsys, argv, text):
+    assert _prewarm.main(argv, config_toml=text) == 1
     assert capsys.readouterr() == ("", "")
-    warm = _prewarm.Prewarm(tmp_path / "missing.toml")
+
+
+def test_a_failing_child_process_is_harmless(monkeypatch):
+    _fake_children(monkeypatch, "import sys", "sys.stdin.read()", "sys.exit(1)")
+    warm = _prewarm.Prewarm(TINY)
     warm.start()
-    warm.wait(timeout=120)
-    assert warm.process is not None and warm.process.returncode == 1
+    warm.wait("training", timeout=60)
+    warm.wait("estimation", timeout=60)
+    assert sorted(warm.processes) == ["estimation", "training"]
+    assert all(child.returncode == 1 for child in warm.processes.values())
 
 
-def test_a_disabled_prewarm_starts_nothing(tmp_path):
-    warm = _prewarm.Prewarm(_config(tmp_path), enabled=False)
+def test_the_children_read_the_config_from_stdin(tmp_path, monkeypatch):
+    out = tmp_path / "seen.toml"
+    _fake_children(monkeypatch, "import sys", f"open({str(out)!r}, 'w').write(sys.stdin.read())")
+    warm = _prewarm.Prewarm(TINY.replace(activation="elu"))
+    warm.start("training")
+    warm.wait("training", timeout=60)
+    assert RunConfig.from_toml(out) == TINY.replace(activation="elu")
+
+
+@pytest.mark.parametrize("config, enabled", [(TINY, False), (TINY.replace(device="cuda"), True)])
+def test_a_disabled_prewarm_starts_nothing(config, enabled):
+    warm = _prewarm.Prewarm(config, enabled=enabled)
     warm.start()
-    warm.wait()
-    assert warm.process is None
+    warm.wait("training")
+    warm.wait("estimation")
+    assert warm.processes == {}
 
 
-def test_a_child_still_running_is_stopped(tmp_path, monkeypatch):
-    warm = _prewarm.Prewarm(_config(tmp_path))
-    monkeypatch.setattr(_prewarm, "_command", lambda path: ["sleep", "60"])
+def test_a_child_still_running_is_stopped(monkeypatch):
+    monkeypatch.setattr(_prewarm, "_command", lambda phase: ["sleep", "60"])
+    warm = _prewarm.Prewarm(TINY)
     started = time.perf_counter()
     warm.start()
-    warm.wait(timeout=0.5)
-    assert warm.process.returncode is not None  # killed
+    warm.wait("estimation", timeout=0.5)
+    assert warm.processes["estimation"].returncode is not None  # killed
+    assert warm.running("training")
+    warm.stop()
+    assert not warm.running("training")
     assert time.perf_counter() - started < 30
 
 
+@pytest.mark.parametrize("cached", [True, False])
+def test_children_start_only_on_a_cold_cache(monkeypatch, cached):
+    monkeypatch.setattr(_prewarm, "_training_compiled", lambda config: cached)
+    _fake_children(monkeypatch, "import sys", "sys.stdin.read()")
+    warm = _prewarm.for_run(TINY)
+    warm.wait("training")
+    warm.wait("estimation")
+    assert sorted(warm.processes) == ([] if cached else ["estimation", "training"])
+
+
+def test_a_run_takes_the_children_started_early_for_its_config(monkeypatch):
+    monkeypatch.setattr(_prewarm, "_training_compiled", lambda config: False)
+    monkeypatch.setattr(_prewarm, "_command", lambda phase: ["sleep", "60"])
+    _prewarm.start_early(TINY)
+    early = _prewarm._early
+    assert _prewarm.for_run(TINY) is early  # the same children
+    assert _prewarm._early is None
+    _prewarm.start_early(TINY)
+    other = _prewarm._early
+    fresh = _prewarm.for_run(TINY.replace(seeds=4))  # another config: new children
+    assert fresh is not other and not other.running("training")
+    for warm in (early, fresh):
+        warm.stop()
+
+
+def test_the_training_kernel_is_checked_in_the_cache(monkeypatch):
+    from infoplane.nets import _kernel
+
+    asked = []
+    monkeypatch.setattr(_kernel, "training_compiled", lambda code: asked.append(code) or True)
+    assert _prewarm._training_compiled(TINY.replace(activation="elu"))
+    assert asked == [_kernel.ELU]
+
+
 @pytest.mark.parametrize("seeds", [1, 50])
-def test_the_child_estimates_few_seeds(tmp_path, monkeypatch, seeds):
+def test_the_estimation_child_estimates_few_seeds(monkeypatch, seeds):
     from infoplane import estimation
 
     counted = []

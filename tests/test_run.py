@@ -365,3 +365,33 @@ def test_reuse_or_run_never_replaces_a_run_that_another_process_holds(tmp_path, 
     with pytest.raises(rundir.DirectoryInUse, match="in use by process 1 on elsewhere"):
         run_module.reuse_or_run(config, out, quiet=True, plots=False)
     assert [c.get("resume") for c in calls] == [True]
+
+
+def test_a_cold_cache_run_trains_after_its_training_child_and_estimates_after_the_other(
+    tmp_path, monkeypatch,
+):
+    """On a cold cache (faked here), the run starts the compiling children (_prewarm),
+    trains only once the training child has finished and estimates once the estimation
+    child has: each child here sleeps, then writes the time it finished."""
+    from infoplane import _prewarm
+    from infoplane.nets import _kernel
+
+    monkeypatch.setattr(_prewarm, "_training_compiled", lambda config: False)
+    monkeypatch.setattr(_prewarm, "_command", lambda phase: [
+        sys.executable, "-c",
+        f"import sys, time; sys.stdin.read(); time.sleep({ {'training': 1.0}.get(phase, 2.0) }); "
+        f"open({str(tmp_path / phase)!r}, 'w').write(repr(time.time()))",
+    ])
+    first = {}
+    for name, module in (("train", _kernel), ("estimate", estimation)):
+        real = getattr(module, {"train": "train_epochs", "estimate": "snapshot_batch"}[name])
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            first.setdefault(_name, time.time())
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, real.__name__, spy)
+    assert main(["run", *FLAGS, "--out", str(tmp_path / "run")]) == 0
+    assert float((tmp_path / "training").read_text()) <= first["train"]
+    assert float((tmp_path / "estimation").read_text()) <= first["estimate"]
+    assert status(tmp_path / "run")["state"] == "complete"

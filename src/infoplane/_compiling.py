@@ -72,3 +72,23 @@ def compiling_notice(
     finally:
         if notice.depth > 0 and notice._collecting:  # left in the middle of a compilation
             gc.enable()
+
+
+def is_cached(dispatcher: Any, args: tuple) -> bool:
+    """Whether numba's disk cache holds ``dispatcher`` (a ``cache=True`` njit function)
+    compiled for the types of ``args``, without loading or compiling anything.
+
+    This reads the cache's index as numba's own lookup does (its ``Cache`` internals:
+    the key of the signature and the index file, which numba checks against the
+    source file's stamp). Anything unexpected (another numba, a cache that cannot be
+    read) answers True, so a caller falls back to compiling on first use.
+    """
+    try:
+        signature = tuple(dispatcher.typeof_pyval(a) for a in args)
+        if signature in dispatcher.overloads:  # compiled or loaded in this process
+            return True
+        cache = dispatcher._cache
+        key = cache._index_key(signature, dispatcher.targetctx.codegen())
+        return key in cache._cache_file._load_index()
+    except Exception:  # noqa: BLE001 -- an answer that only costs time if wrong
+        return True

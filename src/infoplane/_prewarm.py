@@ -1,74 +1,157 @@
-"""A first run's estimation kernels compiled in a second process (issue 15).
+"""A first run's kernels compiled in child processes while the run prepares (issue 15).
 
-On a cold numba cache, ``infoplane run`` first compiles its training kernel, a single
-thread's work that leaves the other cores idle, and compiles the estimation kernels
-(activations on all inputs, the loss/accuracy pass, the binning counter) only after
-training, on the critical path. :class:`Prewarm` starts, at the run's first
-compilation, a child process at low priority that makes the same estimation on two
-seeds of the same configuration with their initial weights and no training: the
-kernels it compiles land in numba's disk cache, so the run finds them there when its
-estimation starts. The child only writes the cache (atomically, as numba does);
-nothing of the run depends on it, and if it fails or is still compiling after
-:data:`WAIT_SECONDS`, the run compiles what it needs itself, as before.
+On a cold numba cache a run must compile its training kernel (about 9 s, one core)
+before it trains and its estimation kernels (activations on all inputs, the
+loss/accuracy pass, the binning counter) before it estimates. Its own first seconds
+go to importing PyTorch and pandas and building the data set and the run directory,
+on one core. :func:`for_run` therefore checks the cache before that work
+(:func:`infoplane.nets._kernel.training_compiled`, a few milliseconds) and, when the
+training kernel is missing, starts two children of ``python -m infoplane._prewarm``:
 
-    python -m infoplane._prewarm CONFIG.toml     # what the child runs
+- ``training``, at normal priority: compiles the training kernel for the run's
+  activation (a tiny ensemble trained for no epoch), while the run imports;
+- ``estimation``, at low priority: makes the run's estimation on two seeds at their
+  initial weights and no training, on the core the others leave idle.
+
+Their kernels land in numba's disk cache (written atomically, as numba does), where
+the run finds them: it waits for the training child before it trains and for the
+estimation child before it estimates. Nothing of the run depends on them: if a child
+fails or is still compiling after :data:`WAIT_SECONDS`, the run compiles what it needs
+itself. The command line (``infoplane run``) starts the children as soon as it has
+the config, before it imports the run's modules (:func:`start_early`).
+
+    python -m infoplane._prewarm training|estimation < CONFIG.toml   # a child
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
-from pathlib import Path
+from typing import Any
 
 from infoplane.config import RunConfig
 
 WAIT_SECONDS = 120.0
-"""How long a run waits, before its estimation, for a child still compiling."""
+"""How long a run waits for a child still compiling, before it compiles by itself."""
 
 SEEDS = 2
-"""Seeds of the child's estimation: the compiled types do not depend on the count."""
+"""Seeds of the estimation child: the compiled types do not depend on the count."""
+
+PHASES = ("training", "estimation")
+NICE = {"training": 0, "estimation": 10}
+"""The children's priority: the training kernel is on the run's critical path; the
+estimation kernels are wanted only after training, so they take what is left."""
 
 
 class Prewarm:
-    """At most one child process compiling the estimation kernels of ``config_path``."""
+    """The compiling children of one run of ``config`` (none unless started)."""
 
-    def __init__(self, config_path: Path, *, enabled: bool = True) -> None:
-        self.config_path = config_path
-        self.enabled = enabled
-        self.process: subprocess.Popen[bytes] | None = None
+    def __init__(self, config: RunConfig, *, enabled: bool = True) -> None:
+        self.config = config
+        self.enabled = enabled and config.device == "cpu"
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self) -> None:
-        """Start the child (once; does nothing when disabled or already started).
-        A child that cannot start is no error: the run compiles by itself."""
-        if not self.enabled or self.process is not None:
+    def start(self, *phases: str) -> None:
+        """Start the children of ``phases`` (default: both) not yet started. A child
+        that cannot start is no error: the run compiles by itself."""
+        for phase in phases or PHASES:
+            if not self.enabled or phase in self.processes:
+                continue
+            try:
+                child = subprocess.Popen(
+                    _command(phase), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                assert child.stdin is not None
+                child.stdin.write(self.config.to_toml().encode())
+                child.stdin.close()
+            except OSError:
+                continue
+            self.processes[phase] = child
+
+    def start_estimation(self) -> None:
+        """Start the estimation child (a run compiling its training kernel itself)."""
+        self.start("estimation")
+
+    def running(self, phase: str) -> bool:
+        """Whether the child of ``phase`` was started and has not finished."""
+        child = self.processes.get(phase)
+        return child is not None and child.poll() is None
+
+    def wait(self, phase: str = "estimation", timeout: float = WAIT_SECONDS) -> None:
+        """Let the child of ``phase``, if started, finish (at most ``timeout`` seconds,
+        then stop it)."""
+        child = self.processes.get(phase)
+        if child is None:
             return
         try:
-            self.process = subprocess.Popen(
-                _command(self.config_path), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        except OSError:
-            self.enabled = False
-
-    def wait(self, timeout: float = WAIT_SECONDS) -> None:
-        """Let a started child finish (at most ``timeout`` seconds, then stop it)."""
-        if self.process is None:
-            return
-        try:
-            self.process.wait(timeout=timeout)
+            child.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.stop()
+            child.kill()
+            child.wait()
 
     def stop(self) -> None:
-        """Stop a child still running (an interrupted run)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        """Stop the children still running (the run stops or failed)."""
+        for child in self.processes.values():
+            if child.poll() is None:
+                child.kill()
+                child.wait()
 
 
-def _command(config_path: Path) -> list[str]:
-    return [sys.executable, "-m", "infoplane._prewarm", str(config_path)]
+_early: Prewarm | None = None
+
+
+def start_early(config: RunConfig) -> None:
+    """Check the cache and start the children for ``config`` now, before this process
+    imports the run's modules; the :func:`run <infoplane.run.run>` of the same config
+    then takes them (:func:`for_run`)."""
+    global _early
+    if _early is not None:
+        _early.stop()
+    else:
+        atexit.register(_stop_early)  # a process that ends before its run takes them
+    _early = for_run(config)
+
+
+def _stop_early() -> None:
+    if _early is not None:
+        _early.stop()
+
+
+def for_run(config: RunConfig) -> Prewarm:
+    """The compiling children of a run of ``config``: those :func:`start_early` started
+    for it, else children started now if its training kernel is not in the cache."""
+    global _early
+    taken, _early = _early, None
+    if taken is not None and taken.config == config:
+        return taken
+    if taken is not None:
+        taken.stop()
+    prewarm = Prewarm(config)
+    if prewarm.enabled and not _training_compiled(config):
+        prewarm.start()
+    return prewarm
+
+
+def _training_compiled(config: RunConfig) -> bool:
+    from infoplane.nets import _kernel
+    from infoplane.nets.activations import activation_code
+
+    return _kernel.training_compiled(activation_code(config.activation))
+
+
+def _command(phase: str) -> list[str]:
+    return [sys.executable, "-m", "infoplane._prewarm", phase]
+
+
+def compile_training(config: RunConfig) -> None:
+    """Compile the training kernel of ``config``'s activation (as its run would)."""
+    from infoplane.nets import _kernel
+    from infoplane.nets.activations import activation_code
+
+    _kernel.compile_training(activation_code(config.activation))
 
 
 def compile_estimation(config: RunConfig) -> None:
@@ -88,14 +171,21 @@ def compile_estimation(config: RunConfig) -> None:
     estimation.estimate_in_memory(recorder)
 
 
-def main(argv: list[str]) -> int:
-    """The child: ``argv`` is [config path]; low priority; exit 0, or 1 on any error."""
+COMPILERS: dict[str, Any] = {"training": compile_training, "estimation": compile_estimation}
+
+
+def main(argv: list[str], config_toml: str | None = None) -> int:
+    """A child: ``argv`` is [phase], the config's TOML on stdin (or ``config_toml``);
+    exit 0, or 1 on any error (the run then compiles by itself)."""
     try:
-        os.nice(10)  # the run's own work goes first
-    except (AttributeError, OSError):
-        pass
-    try:
-        compile_estimation(RunConfig.from_toml(argv[0]))
+        phase = argv[0]
+        if NICE[phase]:
+            try:
+                os.nice(NICE[phase])
+            except (AttributeError, OSError):
+                pass
+        text = sys.stdin.read() if config_toml is None else config_toml
+        COMPILERS[phase](RunConfig.from_toml_text(text))
     except Exception:  # noqa: BLE001 -- the run compiles by itself then
         return 1
     return 0

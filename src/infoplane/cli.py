@@ -226,8 +226,6 @@ def resolve_config(args: argparse.Namespace) -> tuple[Any, Path, bool]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from infoplane.run import resume, run, summary
-
     if args.resume is not None:
         given = [f"--{key.replace('_', '-')}" for key, value in vars(args).items()
                  if value not in (None, False) and key not in {"command", "resume", "quiet"}]
@@ -237,6 +235,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         out, quiet = args.resume, bool(args.quiet)
     else:
         config, out, quiet = resolve_config(args)
+        from infoplane._prewarm import start_early
+
+        start_early(config)  # a cold cache: compile in children while the run imports
+    from infoplane.run import resume, run, summary
+
     try:
         if args.resume is not None:
             result = resume(out, quiet=quiet)

@@ -113,6 +113,16 @@ class RunConfig:
         return cls.from_mapping(values, source=str(path))
 
     @classmethod
+    def from_toml_text(cls, text: str, *, source: str = "config") -> RunConfig:
+        """:meth:`from_toml` of TOML text (e.g. :meth:`to_toml`'s) named ``source``."""
+        try:
+            values = _as_config_values(tomllib.loads(text))
+        except tomllib.TOMLDecodeError as exc:
+            raise InfoplaneError(f"{source}: not valid TOML ({exc})") from None
+        check_types(values, source=source)
+        return cls.from_mapping(values, source=source)
+
+    @classmethod
     def from_mapping(cls, values: dict[str, Any], *, source: str = "config") -> RunConfig:
         """Build a config from ``values`` (TOML-style keys); unknown keys are errors."""
         known = {f.name for f in fields(cls)}
@@ -178,6 +188,11 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise InfoplaneError(f"{path}: no such config file") from None
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InfoplaneError(f"{path}: not a valid TOML file ({exc})") from None
+    return _as_config_values(values)
+
+
+def _as_config_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Parsed TOML with its lists of widths and estimators as the tuples a config holds."""
     for key in ("widths", "estimators"):
         if isinstance(values.get(key), list):
             values[key] = tuple(values[key])

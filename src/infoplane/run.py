@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from infoplane import checkpoint, estimation, store
-from infoplane._compiling import compiling_notice
-from infoplane._prewarm import Prewarm
+from infoplane import _prewarm, checkpoint, estimation, store
+from infoplane._compiling import COMPILING, compiling_notice
 from infoplane.config import RunConfig
 from infoplane.datasets import Dataset, load_dataset
 from infoplane.errors import InfoplaneError, StorageError, os_error, wrapped_interrupt
@@ -95,6 +94,20 @@ def run(
     out = Path(out)
     timings: dict[str, float] = {}
     start = time.perf_counter()
+    prewarm = _prewarm.for_run(config)  # a cold cache: children compile meanwhile
+    try:
+        return _open_and_run(config, out, prewarm, timings, start, quiet=quiet, plots=plots,
+                             overwrite=overwrite, resume=resume, seed_range=seed_range,
+                             defer=defer)
+    finally:
+        prewarm.stop()  # those still running when the run stops or fails
+
+
+def _open_and_run(
+    config: RunConfig, out: Path, prewarm: _prewarm.Prewarm, timings: dict[str, float],
+    start: float, *, quiet: bool, plots: bool, overwrite: bool, resume: bool,
+    seed_range: range | None, defer: tuple[str, ...],
+) -> RunResult:
     data = run_dataset(config)
     config = with_dataset_version(config, data)
     setup = make_setup(config, data, seed_range)
@@ -109,7 +122,7 @@ def run(
     with RunDir.open(out, config_toml=config.to_toml(), epochs=config.epochs,
                      overwrite=overwrite, resume=resume) as rd:
         try:
-            return _run(rd, recorder, engine, logged, timings, start, quiet=quiet,
+            return _run(rd, recorder, engine, logged, prewarm, timings, start, quiet=quiet,
                         plots=plots, resume=resume,
                         defer=tuple(n for n in defer if n in config.estimators))
         except KeyboardInterrupt:
@@ -271,7 +284,8 @@ def load_result(out: str | Path) -> RunResult:
 
 def _run(
     rd: RunDir, recorder: Recorder, engine: Any, logged: np.ndarray,
-    timings: dict[str, float], start: float, *, quiet: bool, plots: bool, resume: bool,
+    prewarm: _prewarm.Prewarm, timings: dict[str, float], start: float, *, quiet: bool,
+    plots: bool, resume: bool,
     defer: tuple[str, ...] = (),
 ) -> RunResult:
     out, config = rd.path, recorder.config
@@ -285,12 +299,16 @@ def _run(
     pending: list[np.ndarray] = []
     bar = tqdm(total=config.epochs, initial=done, desc="training", unit="epoch",
                disable=quiet, leave=False)
-    # a cold cache: the estimation kernels compile in a child meanwhile (_prewarm)
-    prewarm = Prewarm(out / store.CONFIG, enabled=config.device == "cpu")
     try:
-        with compiling_notice(bar, on_first=prewarm.start) as notice:
-            engine.train(0)  # compiles the kernels (first run only) before the clock runs
-        if notice.compiled:
+        waited = prewarm.running("training")  # a cold cache: a child compiles the kernel
+        if waited:
+            bar.set_description(COMPILING)
+            prewarm.wait("training")
+            bar.set_description("training")
+        # compiling here too (a child failed), the estimation kernels compile in another
+        with compiling_notice(bar, on_first=prewarm.start_estimation) as notice:
+            engine.train(0)  # compiles or loads the kernel before the clock runs
+        if notice.compiled or waited:
             bar.reset()
             bar.update(done)
         for target in (int(t) for t in logged[1:] if t > done):
@@ -314,7 +332,7 @@ def _run(
         if interrupted or sys.exc_info()[1] is not None:  # the run stops here
             prewarm.stop()
     timings["train"] = time.perf_counter() - start
-    prewarm.wait()  # its kernels are in the cache now
+    prewarm.wait("estimation")  # its kernels are in the cache now
 
     t0 = time.perf_counter()
     batch = estimation.snapshot_batch(recorder)

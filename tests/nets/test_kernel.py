@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from infoplane.nets import _kernel
@@ -74,3 +79,41 @@ def test_the_training_kernels_own_helpers_are_inlined_not_compiled_apart():
                if isinstance(obj, CPUDispatcher) and name not in entries | shared}
     assert {"_weight_grad", "_update", "_scale_by_derivative", "shuffle_into"} <= set(helpers)
     assert all(h.targetoptions.get("inline") == "always" for h in helpers.values())
+
+
+CACHE_PROBE = """
+import sys
+from numba.core import event
+from infoplane.config import RunConfig
+from infoplane.datasets import load_dataset
+from infoplane.nets import _kernel
+from infoplane.nets.ensemble import CpuEnsemble, make_setup
+
+code = _kernel.LINEAR
+before = _kernel.training_compiled(code)
+_kernel.compile_training(code)
+after = _kernel.training_compiled(code), _kernel.training_compiled(_kernel.TANH)
+compiled = []
+class Seen(event.Listener):
+    def on_start(self, ev):
+        compiled.append(str(ev.data["dispatcher"].py_func.__name__))
+    def on_end(self, ev):
+        pass
+config = RunConfig(activation="linear", seeds=2, epochs=2, log_epochs=2, widths=(6, 3))
+data = load_dataset(config.dataset)
+with event.install_listener("numba:compile", Seen()):
+    CpuEnsemble(make_setup(config, data), config, data).train(1)
+print(before, *after, "_train_seeds" in compiled)
+"""
+
+
+def test_the_compiled_tiny_training_serves_a_real_ensemble(tmp_path):
+    """compile_training (the first run's compiling child) compiles the training kernel
+    for exactly the types a real ensemble passes, and training_compiled sees it in an
+    empty disk cache only once it is there, per activation."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    out = subprocess.run([sys.executable, "-c", CACHE_PROBE], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True", "False", "False"]

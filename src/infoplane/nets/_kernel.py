@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload, typeof_impl
 
+from infoplane._compiling import is_cached
 from infoplane.nets._parallel import over_rows
 from infoplane.nets.activations import tanh_rational_coefficients
 
@@ -372,12 +373,52 @@ def train_epochs(
         the epoch's minibatches (taken before each update), and the weight norm, all
         accumulated in float64 so that they stay finite while the parameters do.
     """
-    act = ActivationCode(act)
-    over_rows(params.shape[0], lambda lo, hi: _train_seeds(
-        lo, hi, params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b, act,
-        batch_size, n_epochs, opt, float(lr), float(beta1), float(beta2), float(eps),
-        float(momentum), float(weight_decay), stats,
-    ))
+    args = _seed_arguments(
+        params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b, act,
+        batch_size, n_epochs, opt, lr, beta1, beta2, eps, momentum, weight_decay, stats,
+    )
+    over_rows(params.shape[0], lambda lo, hi: _train_seeds(lo, hi, *args))
+
+
+def _seed_arguments(
+    params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b, act,
+    batch_size, n_epochs, opt, lr, beta1, beta2, eps, momentum, weight_decay, stats,
+):
+    """:func:`train_epochs`'s arguments as :func:`_train_seeds` takes them after its
+    seed range (the types numba compiles it for: the activation as a literal)."""
+    return (
+        params, m, v, steps, states, X, y, train_idx, sizes, off_w, off_b,
+        ActivationCode(act), batch_size, n_epochs, opt, float(lr), float(beta1),
+        float(beta2), float(eps), float(momentum), float(weight_decay), stats,
+    )
+
+
+def _tiny_training(act: int) -> tuple:
+    """:func:`train_epochs`'s arguments for 0 epochs of one seed of a 2-2-2 network on
+    two samples, with the types ``CpuEnsemble.train`` passes (``tests/nets`` checks that
+    compiling these leaves nothing to compile for a real ensemble)."""
+    sizes = np.array([2, 2, 2], dtype=np.int64)
+    params = np.zeros((1, 12), dtype=np.float32)
+    return (
+        params, np.zeros_like(params), np.zeros_like(params), np.zeros(1, np.int64),
+        np.zeros(1, np.uint64), np.zeros((2, 2), np.float32), np.zeros(2, np.int64),
+        np.zeros((1, 2), np.int64), sizes, np.array([0, 6], np.int64),
+        np.array([4, 10], np.int64), act, 2, 0, ADAM, 1e-3, 0.9, 0.999, 1e-8, 0.0, 0.0,
+        np.zeros((0, 1, 2, 3), np.float64),
+    )
+
+
+def compile_training(act: int) -> None:
+    """Compile (or load from the disk cache) the training kernel of activation code
+    ``act``, by training a tiny ensemble for no epoch. Any config with that activation
+    then finds it in the cache (the other settings are run-time values)."""
+    train_epochs(*_tiny_training(act))
+
+
+def training_compiled(act: int) -> bool:
+    """Whether numba's disk cache holds the training kernel of activation code ``act``
+    (see :func:`infoplane._compiling.is_cached`)."""
+    return is_cached(_train_seeds, (0, 1, *_seed_arguments(*_tiny_training(act))))
 
 
 @njit(inline="always", **_JIT)

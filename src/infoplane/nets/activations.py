@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from infoplane.errors import InfoplaneError
+
+if TYPE_CHECKING:  # torch is imported where it is used: a run's config needs none of it
+    import torch
 
 ACTIVATIONS: tuple[str, ...] = (
     "tanh", "relu", "sigmoid", "softsign", "softplus", "elu", "silu", "linear",
@@ -30,6 +33,8 @@ def activation_code(name: str) -> int:
 
 def torch_activation(name: str, z: torch.Tensor) -> torch.Tensor:
     """Apply activation ``name`` to ``z`` with PyTorch (the reference implementation)."""
+    import torch
+
     functions = {
         "tanh": torch.tanh,
         "relu": torch.relu,
