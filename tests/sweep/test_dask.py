@@ -193,6 +193,24 @@ def test_the_local_cluster_ticks_slowly_everywhere(client):
     def settings() -> dict:
         return {key: dask.config.get(key) for key in QUIET_CLUSTER}
 
+    client.wait_for_workers(2, timeout=DEADLINE)  # a worker killed above is back
     assert settings() == QUIET_CLUSTER  # the client, inside connect()
     assert client.run_on_scheduler(settings) == QUIET_CLUSTER
     assert list(client.run(settings).values()) == [QUIET_CLUSTER, QUIET_CLUSTER]
+
+
+def test_the_workers_do_not_profile_and_check_memory_every_second(client):
+    """QUIET_CLUSTER takes effect where it costs CPU beside a task: no worker runs the
+    statistical profiler (every 10 ms by default), and the workers' and nannies' memory
+    monitors, kept for the memory limit, run every second instead of every 100 ms."""
+
+    def worker_callbacks(dask_worker) -> tuple[bool, float]:
+        callbacks = dask_worker.periodic_callbacks
+        return "profile" in callbacks, callbacks["memory_monitor"].callback_time
+
+    def nanny_monitor(dask_worker) -> float:  # run with nanny=True: dask_worker is the nanny
+        return dask_worker.periodic_callbacks["memory_monitor"].callback_time
+
+    client.wait_for_workers(2, timeout=DEADLINE)  # a worker killed above is back
+    assert list(client.run(worker_callbacks).values()) == [(False, 1000.0)] * 2
+    assert list(client.run(nanny_monitor, nanny=True).values()) == [1000.0] * 2

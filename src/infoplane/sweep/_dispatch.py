@@ -29,13 +29,34 @@ QUIET_CLUSTER = {
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.scheduler.work-stealing-interval": "1s",
+    "distributed.worker.profile.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.gil.enabled": False,
 }
-"""Dask settings of a LocalCluster (scheduler, client and workers): its event loops' tick
-check, resource monitor and work-stealing balance run every 1-2 s instead of every
-20-500 ms. On 2 cores, a LocalCluster of 2 idle workers cost its client process 1.86
-CPU s per 30 s with the defaults (6% of a core, taken from the workers while they run
-tasks) and 0.71 CPU s with these; tasks here last seconds to minutes, so nothing
-needs the faster ticks."""
+"""Dask settings of a LocalCluster (scheduler, client, nannies and workers), so that its
+housekeeping takes little CPU from the tasks: on 2 cores running 2 one-thread workers,
+any CPU a worker process spends beside its task, or the cluster's own process spends,
+is taken from the other worker's task.
+
+* tick 1s, system-monitor 2s, work-stealing 1s: the event loops' tick check, resource
+  monitor and work-stealing balance run every 1-2 s instead of every 20-500 ms (a
+  LocalCluster of 2 idle workers cost its client process 1.86 CPU s per 30 s with the
+  defaults, 0.71 with these).
+* worker profile off: no statistical profiler, which every 10 ms took the GIL from the
+  task to sample its stack (the dashboard's Profile page stays empty). It was most of a
+  worker's CPU beside its task: 0.91 -> 0.19 CPU s per 15 s task (below).
+* memory monitor-interval 1s (default 100 ms): the nanny (in the client's process for a
+  LocalCluster) and the worker check the worker's memory every second. Kept, not
+  turned off: the nanny still restarts a worker past 95% of its memory limit, and the
+  worker still pauses at 80%; a second is short next to tasks of seconds to minutes.
+  The cluster process's CPU per 15 s task: 0.26 -> 0.15 (one nanny; two with 2 workers).
+* GIL contention monitor off: without ``gilknocker`` installed (as here) it does
+  nothing; with it, a thread polls the GIL every 1 ms.
+
+``benchmarks/bench_worker_overhead.py --all`` (one worker, a 15 s GIL-holding task, 3
+repeats, 2 cores at load 1.6-2.1): the worker process's CPU beside its task plus the
+cluster process's CPU, with the first three settings only -> with all: 0.91 + 0.26 =
+1.17 -> 0.09 + 0.14 = 0.23 CPU s per 15 s task (7.8% -> 1.5% of a core)."""
 
 CONNECT_TIMEOUT = "20s"
 """How long to wait for a scheduler given by address."""
