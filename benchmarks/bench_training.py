@@ -30,7 +30,8 @@ import torch
 from infoplane.config import RunConfig
 from infoplane.datasets import Dataset, tishby12
 from infoplane.datasets.tishby12 import all_patterns
-from infoplane.nets.ensemble import CpuEnsemble, TorchEnsemble, make_setup
+from infoplane.nets.ensemble import CpuEnsemble, make_setup
+from infoplane.nets.torch_engine import TorchEnsemble
 
 
 def baseline_loop(config: RunConfig, data: Dataset, epochs: int) -> float:

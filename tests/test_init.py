@@ -1,6 +1,7 @@
 """The package imports little up front: ``infoplane`` and its config load neither the
-estimators (SciPy, numba) nor PyTorch, so every command and the first run's compiling
-children start fast (issue 15); the estimators' names still come from the package."""
+estimators (SciPy, numba) nor PyTorch, and a CPU run never loads PyTorch, so every
+command and the first run's compiling children start fast (issue 15); the estimators'
+names still come from the package."""
 
 import os
 import subprocess
@@ -19,6 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
     ("infoplane.cli", ("numba", "scipy", "torch", "pandas")),
     ("infoplane.config", ("torch", "scipy")),
     ("infoplane._prewarm", ("torch", "scipy")),
+    ("infoplane.run", ("torch",)),  # a CPU run: the compiled kernels, no PyTorch
 ])
 def test_importing_loads_no_heavy_module(module, absent):
     probe = f"import sys, {module}; print(*[m for m in {absent!r} if m in sys.modules])"

@@ -9,13 +9,8 @@ import torch
 from infoplane.config import RunConfig
 from infoplane.datasets import Dataset, tishby12
 from infoplane.nets.activations import ACTIVATIONS
-from infoplane.nets.ensemble import (
-    CpuEnsemble,
-    TorchEnsemble,
-    _torch_layer_activations,
-    layer_activations,
-    make_setup,
-)
+from infoplane.nets.ensemble import CpuEnsemble, layer_activations, make_setup
+from infoplane.nets.torch_engine import TorchEnsemble, torch_layer_activations
 
 
 def _small_data(n_classes: int = 2) -> Dataset:
@@ -173,7 +168,7 @@ def test_cpu_activations_match_torch(activation):
     data = _small_data(n_classes=3)
     setup = make_setup(RunConfig(seeds=2, widths=(6, 4), activation=activation), data)
     fast = layer_activations(setup.layout, setup.params, data.X, activation, "cpu")
-    ref = _torch_layer_activations(setup.layout, setup.params, data.X, activation, "cpu")
+    ref = torch_layer_activations(setup.layout, setup.params, data.X, activation, "cpu")
     assert len(fast) == len(ref) == 3
     for a, b in zip(fast, ref, strict=True):
         np.testing.assert_allclose(a, b, atol=2e-6)
