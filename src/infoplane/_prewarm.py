@@ -29,7 +29,7 @@ import atexit
 import os
 import subprocess
 import sys
-from typing import Any
+from collections.abc import Callable
 
 from infoplane.config import RunConfig
 
@@ -171,7 +171,9 @@ def compile_estimation(config: RunConfig) -> None:
     estimation.estimate_in_memory(recorder)
 
 
-COMPILERS: dict[str, Any] = {"training": compile_training, "estimation": compile_estimation}
+COMPILERS: dict[str, Callable[[RunConfig], None]] = {
+    "training": compile_training, "estimation": compile_estimation,
+}
 
 
 def main(argv: list[str], config_toml: str | None = None) -> int:
