@@ -11,7 +11,9 @@ from matplotlib.axes import Axes
 
 
 def plot_training(training: pd.DataFrame, *, axes: Sequence[Axes] | None = None) -> Sequence[Axes]:
-    """Train/test loss (left) and accuracy (right) against epoch; mean and std of seeds."""
+    """Train/test loss (left) and accuracy (right) against epoch; mean and std of seeds.
+    A metric with no value (e.g. accuracy of a model whose outputs are not class scores)
+    leaves its panel empty, marked "not measured"."""
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 4))
     stats = training.groupby("epoch").agg(["mean", "std"])
@@ -27,7 +29,11 @@ def plot_training(training: pd.DataFrame, *, axes: Sequence[Axes] | None = None)
         ax.set_xscale("log")
         ax.set_xlabel("epochs")
         ax.set_ylabel(f"{metric}" + (" (nats)" if metric == "loss" else ""))
-        ax.legend()
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
+        else:
+            ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center",
+                    va="center", color="0.4")
     axes[0].set_title("cross-entropy loss")
     axes[1].set_title("accuracy")
     return axes
