@@ -42,3 +42,12 @@ def test_the_estimators_names_come_from_the_package():
          "estimate_information"])
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
         infoplane.nonsense  # noqa: B018
+    assert set(infoplane.__all__) <= set(dir(infoplane))  # tab completion
+
+
+def test_subpackages_are_reached_from_the_package():
+    import infoplane.estimators
+    import infoplane.nets
+
+    assert infoplane.estimators is sys.modules["infoplane.estimators"]
+    assert infoplane.nets.__name__ == "infoplane.nets"

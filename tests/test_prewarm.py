@@ -131,3 +131,26 @@ def test_the_estimation_child_estimates_few_seeds(monkeypatch, seeds):
                         lambda recorder: counted.append(len(recorder.setup.seeds)))
     _prewarm.compile_estimation(RunConfig(epochs=2, seeds=seeds, log_epochs=2))
     assert counted == [min(seeds, _prewarm.SEEDS)]
+
+
+def test_the_estimation_child_estimates_a_small_probe_set(monkeypatch):
+    """The slow estimators' cost grows with the probe set, their compiled types do not:
+    on the whole data set the child estimated for minutes instead of compiling."""
+    from infoplane import estimation
+
+    sizes = []
+    monkeypatch.setattr(estimation, "estimate_in_memory",
+                        lambda recorder: sizes.append(recorder.data.n_samples))
+    _prewarm.compile_estimation(RunConfig(epochs=2, seeds=2, log_epochs=2,
+                                          estimators=("knn", "noisy")))
+    assert sizes == [_prewarm.PROBE]
+
+
+def test_stop_stops_the_phases_asked_for(monkeypatch):
+    monkeypatch.setattr(_prewarm, "_command", lambda phase: ["sleep", "60"])
+    warm = _prewarm.Prewarm(TINY)
+    warm.start()
+    warm.stop("training")
+    assert not warm.running("training") and warm.running("estimation")
+    warm.stop()
+    assert not warm.running("estimation")

@@ -395,3 +395,30 @@ def test_a_cold_cache_run_trains_after_its_training_child_and_estimates_after_th
     assert float((tmp_path / "training").read_text()) <= first["train"]
     assert float((tmp_path / "estimation").read_text()) <= first["estimate"]
     assert status(tmp_path / "run")["state"] == "complete"
+
+
+def test_ctrl_c_in_training_keeps_the_estimation_child_for_the_estimation(
+    tmp_path, monkeypatch,
+):
+    """Interrupted on a cold cache (faked), the run estimates what it trained with the
+    kernels its estimation child compiles: it waits for that child instead of killing
+    it and compiling them again (13-14 s before exiting on Ctrl-C)."""
+    from infoplane import _prewarm
+    from infoplane.nets import ensemble
+
+    monkeypatch.setattr(_prewarm, "_training_compiled", lambda config: False)
+    monkeypatch.setattr(_prewarm, "_command", lambda phase: [
+        sys.executable, "-c",
+        f"import sys, time; sys.stdin.read(); time.sleep({ {'training': 0.5}.get(phase, 4.0) }); "
+        f"open({str(tmp_path / phase)!r}, 'w').write('done')",
+    ])
+
+    def interrupted(self, n_epochs):
+        if n_epochs:
+            raise KeyboardInterrupt
+        return None
+
+    monkeypatch.setattr(ensemble.CpuEnsemble, "train", interrupted)
+    assert main(["run", *FLAGS, "--out", str(tmp_path / "run")]) == 130
+    assert (tmp_path / "estimation").read_text() == "done"
+    assert status(tmp_path / "run")["state"] == "interrupted"

@@ -7,11 +7,13 @@ Bottleneck bound (Shwartz-Ziv & Tishby, 2017). All information is in bits.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import importlib.util as _importlib_util
+import typing as _typing
 
 from infoplane.errors import InfoplaneError
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from infoplane.estimators import (
         InformationEstimate,
         available_estimators,
@@ -32,12 +34,19 @@ _FROM_ESTIMATORS = frozenset({"InformationEstimate", "available_estimators",
                               "estimate_information"})
 
 
-def __getattr__(name: str) -> Any:
-    """The estimators' names, imported on first use (PEP 562): importing the package,
-    as every ``infoplane`` command and the first-run compiling child do, loads no
-    estimator (SciPy, numba) until one is asked for."""
+def __getattr__(name: str) -> _typing.Any:
+    """The estimators' names and the subpackages, imported on first use (PEP 562):
+    importing the package, as every ``infoplane`` command and the first run's compiling
+    children do, loads no estimator (SciPy, numba) until one is asked for."""
     if name in _FROM_ESTIMATORS:
         from infoplane import estimators
 
         return getattr(estimators, name)
+    if not name.startswith("_") and _importlib_util.find_spec(f"{__name__}.{name}"):
+        return _importlib.import_module(f"{__name__}.{name}")  # e.g. infoplane.estimators
     raise AttributeError(f"module 'infoplane' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    public = {name for name in globals() if not name.startswith("_")} - {"annotations"}
+    return sorted(public | set(__all__))

@@ -38,6 +38,10 @@ WAIT_SECONDS = 120.0
 
 SEEDS = 2
 """Seeds of the estimation child: the compiled types do not depend on the count."""
+PROBE = 128
+"""Probe-set size of the estimation child: the compiled types do not depend on it, the
+cost of the slow estimators (knn, noisy, kde) does (on the whole data set the child
+estimated for minutes instead of compiling)."""
 
 PHASES = ("training", "estimation")
 NICE = {"training": 0, "estimation": 10}
@@ -92,10 +96,11 @@ class Prewarm:
             child.kill()
             child.wait()
 
-    def stop(self) -> None:
-        """Stop the children still running (the run stops or failed)."""
-        for child in self.processes.values():
-            if child.poll() is None:
+    def stop(self, *phases: str) -> None:
+        """Stop the children of ``phases`` (default: all) still running (the run stops
+        or failed)."""
+        for phase, child in self.processes.items():
+            if (not phases or phase in phases) and child.poll() is None:
                 child.kill()
                 child.wait()
 
@@ -155,14 +160,16 @@ def compile_training(config: RunConfig) -> None:
 
 
 def compile_estimation(config: RunConfig) -> None:
-    """Make ``config``'s estimation on :data:`SEEDS` seeds at their initial weights,
-    as a run does after training (so numba compiles and caches the same kernels)."""
+    """Make ``config``'s estimation on :data:`SEEDS` seeds at their initial weights and
+    a probe set of at most :data:`PROBE` samples, as a run does after training (so numba
+    compiles and caches the same kernels)."""
     from infoplane import estimation
     from infoplane.nets.ensemble import make_setup
     from infoplane.recorder import Recorder
     from infoplane.run import run_dataset
 
-    config = config.replace(seeds=min(config.seeds, SEEDS))
+    config = config.replace(seeds=min(config.seeds, SEEDS),
+                            probe_size=min(config.probe_size, PROBE))
     data = run_dataset(config)
     setup = make_setup(config, data, None)
     recorder = Recorder(setup, config, data)

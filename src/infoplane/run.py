@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -329,8 +328,8 @@ def _run(
         interrupted = True
     finally:
         bar.close()
-        if interrupted or sys.exc_info()[1] is not None:  # the run stops here
-            prewarm.stop()
+        if interrupted:  # what was trained is estimated next, with the child's kernels
+            prewarm.stop("training")
     timings["train"] = time.perf_counter() - start
     prewarm.wait("estimation")  # its kernels are in the cache now
 
