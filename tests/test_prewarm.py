@@ -146,6 +146,14 @@ def test_the_estimation_child_estimates_a_small_probe_set(monkeypatch):
     assert sizes == [_prewarm.PROBE]
 
 
+def test_the_probe_sets_of_compiling_runs_get_the_float32_kde_and_noisy_kernels():
+    from infoplane.estimators._pairwise import FLOAT32_MIN_ROWS
+    from infoplane.sweep._dispatch import WARM_UP_PROBE
+
+    assert _prewarm.PROBE >= FLOAT32_MIN_ROWS
+    assert WARM_UP_PROBE >= FLOAT32_MIN_ROWS
+
+
 def test_stop_stops_the_phases_asked_for(monkeypatch):
     monkeypatch.setattr(_prewarm, "_command", lambda phase: ["sleep", "60"])
     warm = _prewarm.Prewarm(TINY)

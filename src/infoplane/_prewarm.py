@@ -38,10 +38,12 @@ WAIT_SECONDS = 120.0
 
 SEEDS = 2
 """Seeds of the estimation child: the compiled types do not depend on the count."""
-PROBE = 128
-"""Probe-set size of the estimation child: the compiled types do not depend on it, the
-cost of the slow estimators (knn, noisy, kde) does (on the whole data set the child
-estimated for minutes instead of compiling)."""
+PROBE = 256
+"""Probe-set size of the estimation child: the cost of the slow estimators (knn, noisy,
+kde) grows with it (on the whole data set the child estimated for minutes instead of
+compiling), their compiled types do not, as long as kde and noisy get the float32
+kernels of a real run (``estimators._pairwise.FLOAT32_MIN_ROWS`` rows or more; at 128
+they compiled the float64 ones, and the run compiled its own for 13 s)."""
 
 PHASES = ("training", "estimation")
 NICE = {"training": 0, "estimation": 10}

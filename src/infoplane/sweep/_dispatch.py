@@ -60,9 +60,11 @@ cluster process's CPU, with the first three settings only -> with all: 0.91 + 0.
 
 CONNECT_TIMEOUT = "20s"
 """How long to wait for a scheduler given by address."""
-WARM_UP_PROBE = 128
+WARM_UP_PROBE = 256
 """Probe-set size of the tiny runs that load every compiled kernel into a new worker
-(the kernels do not depend on it; the estimators' cost does)."""
+(the kernels do not depend on it, the estimators' cost does; with fewer than
+``estimators._pairwise.FLOAT32_MIN_ROWS`` rows kde and noisy would load their float64
+kernels, not the float32 ones of the runs)."""
 
 
 @dataclass(frozen=True)
