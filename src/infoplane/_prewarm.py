@@ -3,7 +3,7 @@
 On a cold numba cache a run must compile its training kernel (about 9 s, one core)
 before it trains and its estimation kernels (activations on all inputs, the
 loss/accuracy pass, the binning counter) before it estimates. Its own first seconds
-go to importing PyTorch and pandas and building the data set and the run directory,
+go to importing pandas and numba and building the data set and the run directory,
 on one core. :func:`for_run` therefore checks the cache before that work
 (:func:`infoplane.nets._kernel.training_compiled`, a few milliseconds) and, when the
 training kernel is missing, starts two children of ``python -m infoplane._prewarm``:
@@ -95,8 +95,7 @@ class Prewarm:
         try:
             child.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+            self.stop(phase)
 
     def stop(self, *phases: str) -> None:
         """Stop the children of ``phases`` (default: all) still running (the run stops
@@ -144,9 +143,14 @@ def for_run(config: RunConfig) -> Prewarm:
 
 def _training_compiled(config: RunConfig) -> bool:
     from infoplane.nets import _kernel
+
+    return _kernel.training_compiled(_activation_code(config))
+
+
+def _activation_code(config: RunConfig) -> int:
     from infoplane.nets.activations import activation_code
 
-    return _kernel.training_compiled(activation_code(config.activation))
+    return activation_code(config.activation)
 
 
 def _command(phase: str) -> list[str]:
@@ -156,9 +160,8 @@ def _command(phase: str) -> list[str]:
 def compile_training(config: RunConfig) -> None:
     """Compile the training kernel of ``config``'s activation (as its run would)."""
     from infoplane.nets import _kernel
-    from infoplane.nets.activations import activation_code
 
-    _kernel.compile_training(activation_code(config.activation))
+    _kernel.compile_training(_activation_code(config))
 
 
 def compile_estimation(config: RunConfig) -> None:
