@@ -117,3 +117,17 @@ def test_the_compiled_tiny_training_serves_a_real_ensemble(tmp_path):
                          text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True", "False", "False"]
+
+
+def test_the_parts_benchmark_finds_every_part_it_removes(monkeypatch):
+    """benchmarks/bench_kernel_parts.py times the kernel without each of its parts by
+    removing their code from this source: each piece must still be there, once."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import bench_kernel_parts
+
+    source = Path(_kernel.__file__).read_text()
+    for edits in bench_kernel_parts.PARTS.values():
+        for old, _ in edits:
+            assert source.count(old) == 1, old
+    for old, _ in bench_kernel_parts.ZEROED:
+        assert old in source, old
