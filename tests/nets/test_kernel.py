@@ -17,6 +17,16 @@ def test_fast_tanh_accuracy_and_range():
     assert np.all(np.diff(approx) >= -5e-7)  # monotone up to rounding
 
 
+def test_fast_tanh_keeps_nan_and_saturates_at_infinity():
+    """A NaN pre-activation stays NaN (it read as 1.0 when the clamp was two conditional
+    expressions), in the vectorised loop and its scalar remainder alike."""
+    special = np.array([np.nan, np.inf, -np.inf, 1e30, -1e30], dtype=np.float32)
+    for x in (special, np.tile(special, 13)):
+        out = _kernel.fast_tanh_array(x)
+        assert np.array_equal(np.isnan(out), np.isnan(x))
+        assert np.array_equal(out[~np.isnan(x)], np.sign(x[~np.isnan(x)]))
+
+
 def test_rational_coefficients_give_exact_tanh_to_float64():
     P, Q = tanh_rational_coefficients(16)
     x = np.linspace(0, 9, 10_001)

@@ -42,9 +42,12 @@ _JIT = {"fastmath": True, "error_model": "numpy", "cache": True}
 
 @njit(inline="always", **_JIT)
 def fast_tanh(x):
-    """tanh in float32 from a rational of Lambert's continued fraction (|err| < 4e-7)."""
-    v = TANH_CLAMP if x > TANH_CLAMP else x
-    v = -TANH_CLAMP if v < -TANH_CLAMP else v
+    """tanh in float32 from a rational of Lambert's continued fraction (|err| < 4e-7).
+
+    The clamp is min/max, which vectorises to ``vminps``/``vmaxps``; the same clamp
+    written as two conditional expressions became compare-and-blend pairs, 27% of the
+    function's time (issue 15), for bit-identical values."""
+    v = min(max(x, -TANH_CLAMP), TANH_CLAMP)
     u = v * v
     num = v * (P0 + u * (P1 + u * (P2 + u * (P3 + u * (P4 + u * (P5 + u * P6))))))
     den = Q0 + u * (Q1 + u * (Q2 + u * (Q3 + u * (Q4 + u * (Q5 + u * Q6)))))
