@@ -43,10 +43,16 @@ def load_old(rev: str) -> ModuleType:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(subprocess.run([*git, "show", f"{sha}:src/infoplane/nets/_kernel.py"],
                                        check=True, capture_output=True, text=True).stdout)
-    spec = importlib.util.spec_from_file_location("_kernel_old", path)
+    return import_file("_kernel_old", path)
+
+
+def import_file(name: str, path: Path) -> ModuleType:
+    """The Python file ``path`` imported as the module ``name``, registered in
+    ``sys.modules`` as an import would."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["_kernel_old"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 

@@ -22,7 +22,6 @@ a variant removes (update ``PARTS`` then).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import statistics
 import sys
@@ -30,7 +29,7 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-from bench_kernel_ab import trainer
+from bench_kernel_ab import import_file, trainer
 
 from infoplane.config import RunConfig
 from infoplane.datasets import tishby12
@@ -74,12 +73,7 @@ def variant(part: str, source: str) -> ModuleType:
     if not path.exists() or path.read_text() != source:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_file(name, path)
 
 
 def work_per_seed_epoch(config: RunConfig) -> dict[str, str]:
