@@ -367,21 +367,29 @@ def test_reuse_or_run_never_replaces_a_run_that_another_process_holds(tmp_path, 
     assert [c.get("resume") for c in calls] == [True]
 
 
+def fake_cold_cache(monkeypatch, folder: Path, seconds: dict[str, float]) -> None:
+    """A cold numba cache, faked: the run starts its compiling children (_prewarm), and
+    the child of each phase sleeps ``seconds[phase]``, then writes the time it finished
+    into ``folder / phase``."""
+    from infoplane import _prewarm
+
+    monkeypatch.setattr(_prewarm, "_training_compiled", lambda config: False)
+    monkeypatch.setattr(_prewarm, "_command", lambda phase: [
+        sys.executable, "-c",
+        f"import sys, time; sys.stdin.read(); time.sleep({seconds[phase]}); "
+        f"open({str(folder / phase)!r}, 'w').write(repr(time.time()))",
+    ])
+
+
 def test_a_cold_cache_run_trains_after_its_training_child_and_estimates_after_the_other(
     tmp_path, monkeypatch,
 ):
     """On a cold cache (faked here), the run starts the compiling children (_prewarm),
     trains only once the training child has finished and estimates once the estimation
     child has: each child here sleeps, then writes the time it finished."""
-    from infoplane import _prewarm
     from infoplane.nets import _kernel
 
-    monkeypatch.setattr(_prewarm, "_training_compiled", lambda config: False)
-    monkeypatch.setattr(_prewarm, "_command", lambda phase: [
-        sys.executable, "-c",
-        f"import sys, time; sys.stdin.read(); time.sleep({ {'training': 1.0}.get(phase, 2.0) }); "
-        f"open({str(tmp_path / phase)!r}, 'w').write(repr(time.time()))",
-    ])
+    fake_cold_cache(monkeypatch, tmp_path, {"training": 1.0, "estimation": 2.0})
     first = {}
     for name, module in (("train", _kernel), ("estimate", estimation)):
         real = getattr(module, {"train": "train_epochs", "estimate": "snapshot_batch"}[name])
@@ -397,21 +405,43 @@ def test_a_cold_cache_run_trains_after_its_training_child_and_estimates_after_th
     assert status(tmp_path / "run")["state"] == "complete"
 
 
+def test_a_cold_cache_run_imports_its_figure_modules_while_its_training_child_compiles(
+    tmp_path, monkeypatch,
+):
+    """The figure modules (matplotlib, 0.7-0.8 s) are imported while a first run waits
+    for its training child (faked: it sleeps 1 s), so its figures do not wait for
+    them after training (issue 15); a warm run, which does not wait, imports them when
+    it draws, and a run without figures never."""
+    from infoplane import _prewarm
+    from infoplane import run as run_module
+    from infoplane.config import RunConfig
+
+    imported = []
+    real = run_module._import_figures
+    monkeypatch.setattr(run_module, "_import_figures",
+                        lambda: (imported.append(time.time()), real()))
+    fake_cold_cache(monkeypatch, tmp_path, {"training": 1.0, "estimation": 0.0})
+    assert main(["run", *FLAGS, "--out", str(tmp_path / "cold")]) == 0
+    assert len(imported) == 1
+    assert imported[0] < float((tmp_path / "training").read_text())
+    assert (tmp_path / "cold" / "information_plane.png").exists()
+
+    run_module.run(RunConfig(epochs=20, seeds=2, log_epochs=4), tmp_path / "no-figures", quiet=True,
+                   plots=False)
+    monkeypatch.setattr(_prewarm, "_training_compiled", lambda config: True)  # warm
+    assert main(["run", *FLAGS, "--out", str(tmp_path / "warm")]) == 0
+    assert len(imported) == 1
+
+
 def test_ctrl_c_in_training_keeps_the_estimation_child_for_the_estimation(
     tmp_path, monkeypatch,
 ):
     """Interrupted on a cold cache (faked), the run estimates what it trained with the
     kernels its estimation child compiles: it waits for that child instead of killing
     it and compiling them again (13-14 s before exiting on Ctrl-C)."""
-    from infoplane import _prewarm
     from infoplane.nets import ensemble
 
-    monkeypatch.setattr(_prewarm, "_training_compiled", lambda config: False)
-    monkeypatch.setattr(_prewarm, "_command", lambda phase: [
-        sys.executable, "-c",
-        f"import sys, time; sys.stdin.read(); time.sleep({ {'training': 0.5}.get(phase, 4.0) }); "
-        f"open({str(tmp_path / phase)!r}, 'w').write('done')",
-    ])
+    fake_cold_cache(monkeypatch, tmp_path, {"training": 0.5, "estimation": 4.0})
 
     def interrupted(self, n_epochs):
         if n_epochs:
@@ -420,5 +450,5 @@ def test_ctrl_c_in_training_keeps_the_estimation_child_for_the_estimation(
 
     monkeypatch.setattr(ensemble.CpuEnsemble, "train", interrupted)
     assert main(["run", *FLAGS, "--out", str(tmp_path / "run")]) == 130
-    assert (tmp_path / "estimation").read_text() == "done"
+    assert (tmp_path / "estimation").exists()  # the child finished
     assert status(tmp_path / "run")["state"] == "interrupted"

@@ -302,6 +302,8 @@ def _run(
         waited = prewarm.running("training")  # a cold cache: a child compiles the kernel
         if waited:
             bar.set_description(COMPILING)
+            if plots:
+                _import_figures()  # meanwhile, instead of after training
             prewarm.wait("training")
             bar.set_description("training")
         # compiling here too (a child failed), the estimation kernels compile in another
@@ -394,6 +396,16 @@ def _run(
         epochs_trained=recorder.n_epochs_trained, interrupted=interrupted, seconds=timings,
         note=ib_note, chance_accuracy=recorder.chance_accuracy(),
     )
+
+
+def _import_figures() -> None:
+    """Import the figure modules (matplotlib, 0.7-0.8 s on the 2-core host).
+
+    A first run calls this while it waits for its training child to compile the
+    training kernel (issue 15), on the core that child leaves, so that its figures
+    do not wait for the import after training; a warm run imports them when it draws.
+    """
+    import infoplane.plots  # noqa: F401
 
 
 def _checkpoint(
