@@ -433,6 +433,15 @@ def test_a_cold_cache_run_imports_its_figure_modules_while_its_training_child_co
     assert len(imported) == 1
 
 
+def test_a_figure_import_that_fails_while_waiting_does_not_stop_the_run(monkeypatch):
+    """A broken matplotlib fails the run where it draws, after training and writing the
+    tables, as before the import moved into the compile wait; not before training."""
+    from infoplane import run as run_module
+
+    monkeypatch.setitem(sys.modules, "infoplane.plots", None)  # import raises ImportError
+    run_module._import_figures()
+
+
 def test_ctrl_c_in_training_keeps_the_estimation_child_for_the_estimation(
     tmp_path, monkeypatch,
 ):

@@ -404,8 +404,11 @@ def _import_figures() -> None:
     A first run calls this while it waits for its training child to compile the
     training kernel (issue 15), on the core that child leaves, so that its figures
     do not wait for the import after training; a warm run imports them when it draws.
+    An import that fails here fails again when the run draws, after training, as it
+    would without this.
     """
-    import infoplane.plots  # noqa: F401
+    with contextlib.suppress(ImportError):
+        import infoplane.plots  # noqa: F401
 
 
 def _checkpoint(
